@@ -1,0 +1,18 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * One vitest run covers every suite: pure unit tests, integration tests against a real
+ * DynamoDB Local (started once by the global setup on a free port), browser e2e tests and
+ * CDK assertion tests.
+ */
+export default defineConfig({
+  resolve: { conditions: ['import', 'node'] },
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
