@@ -1,0 +1,151 @@
+import type { Band, ClientConfig, EngagementRule, ModelConfig } from '#shared/config/schema.ts';
+import { compileConditions, type Predicate } from './conditions.ts';
+
+export const DAY_MS = 86_400_000;
+
+export interface CompiledFitRule {
+  readonly id: string;
+  readonly points: number;
+  readonly matches: Predicate;
+}
+
+export interface CompiledEngagementRule {
+  readonly id: string;
+  readonly event: string;
+  readonly points: number;
+  readonly category: string | undefined;
+  readonly repeat: EngagementRule['repeat'];
+  readonly capPoints: number;
+  readonly capWindowMs: number;
+  readonly matches: Predicate;
+}
+
+export interface CompiledSourceRule {
+  readonly id: string;
+  readonly points: number;
+  readonly multiplier: number;
+  readonly matches: Predicate;
+}
+
+export interface CompiledDisqualificationRule {
+  readonly id: string;
+  readonly reason: string;
+  readonly matches: Predicate;
+}
+
+export interface CompiledThreshold {
+  readonly name: string;
+  readonly score: number;
+  readonly rearmBelow: number;
+  readonly lifecycle: 'mql' | 'sql' | undefined;
+}
+
+export interface InactivityStep {
+  readonly afterMs: number;
+  readonly subtract: number | undefined;
+  readonly multiply: number | undefined;
+}
+
+/** A scoring model ready for the hot path: rules indexed by event type, predicates compiled. */
+export interface CompiledModel {
+  readonly version: string;
+  readonly fitRules: readonly CompiledFitRule[];
+  readonly sourceRules: readonly CompiledSourceRule[];
+  readonly disqualifyRules: readonly CompiledDisqualificationRule[];
+  /** Engagement rules by event type: applying an event costs O(rules for its type). */
+  readonly rulesByEvent: ReadonlyMap<string, readonly CompiledEngagementRule[]>;
+  readonly rulesById: ReadonlyMap<string, CompiledEngagementRule>;
+  readonly categoryCaps: ReadonlyMap<string, { points: number; windowMs: number }>;
+  readonly halfLifeMs: number | null;
+  /** Inactivity steps sorted by afterMs. */
+  readonly inactivity: readonly InactivityStep[];
+  readonly thresholds: readonly CompiledThreshold[];
+  readonly segments: readonly Band[];
+  readonly grades: ModelConfig['grades'];
+  readonly account: ModelConfig['account'];
+}
+
+const cache = new WeakMap<object, CompiledModel>();
+
+/** Compiles (and memoises per config object) the scoring model of a client configuration. */
+export function compileModel(config: Pick<ClientConfig, 'model' | 'lists'>): CompiledModel {
+  const cached = cache.get(config);
+  if (cached) return cached;
+  const { model, lists } = config;
+  const rulesByEvent = new Map<string, CompiledEngagementRule[]>();
+  const rulesById = new Map<string, CompiledEngagementRule>();
+  for (const rule of model.engagement.rules) {
+    const compiled: CompiledEngagementRule = {
+      id: rule.id,
+      event: rule.event,
+      points: rule.points,
+      category: rule.category,
+      repeat: rule.repeat,
+      capPoints: rule.cap?.points ?? Number.POSITIVE_INFINITY,
+      capWindowMs: (rule.cap?.windowDays ?? 0) * DAY_MS,
+      matches: compileConditions(rule.when, lists),
+    };
+    rulesById.set(rule.id, compiled);
+    const forType = rulesByEvent.get(rule.event) ?? [];
+    forType.push(compiled);
+    rulesByEvent.set(rule.event, forType);
+  }
+  const compiled: CompiledModel = {
+    version: model.version,
+    fitRules: model.fit.rules.map((r) => ({
+      id: r.id,
+      points: r.points,
+      matches: compileConditions(r.when, lists),
+    })),
+    sourceRules: model.source.map((r) => ({
+      id: r.id,
+      points: r.points,
+      multiplier: r.multiplier,
+      matches: compileConditions(r.when, lists),
+    })),
+    disqualifyRules: model.disqualify.map((r) => ({
+      id: r.id,
+      reason: r.reason,
+      matches: compileConditions(r.when, lists),
+    })),
+    rulesByEvent,
+    rulesById,
+    categoryCaps: new Map(
+      Object.entries(model.engagement.categories).map(([name, c]) => [
+        name,
+        { points: c.cap.points, windowMs: c.cap.windowDays * DAY_MS },
+      ]),
+    ),
+    halfLifeMs: model.decay.halfLifeDays === null ? null : model.decay.halfLifeDays * DAY_MS,
+    inactivity: [...model.decay.inactivity]
+      .map((s) => ({ afterMs: s.afterDays * DAY_MS, subtract: s.subtract, multiply: s.multiply }))
+      .sort((a, b) => a.afterMs - b.afterMs),
+    thresholds: model.thresholds.map((t) => ({
+      name: t.name,
+      score: t.score,
+      rearmBelow: t.rearmBelow ?? t.score - 10,
+      lifecycle: t.lifecycle,
+    })),
+    segments: model.segments,
+    grades: model.grades,
+    account: model.account,
+  };
+  cache.set(config, compiled);
+  return compiled;
+}
+
+/** The band a score falls in (bands are listed from highest min to lowest; the last catches all). */
+export function bandFor(bands: readonly Band[], score: number): string {
+  for (const band of bands) {
+    if (band.min === undefined || score >= band.min) return band.name;
+  }
+  return bands[bands.length - 1]!.name;
+}
+
+/** The grade for a fit score (A-D by default). */
+export function gradeFor(grades: ModelConfig['grades'], fit: number): string {
+  for (const g of grades) {
+    if (g.minFit === undefined || fit >= g.minFit) return g.grade;
+  }
+  return grades[grades.length - 1]!.grade;
+}
