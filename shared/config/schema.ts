@@ -219,7 +219,10 @@ export const formSchema = z
       .default({})
       .describe('Form input name -> profile field. Standard field names map to themselves.'),
     allowedOrigins: z.array(z.string()).default([]).describe('Origins allowed to post with fetch() (CORS).'),
-    redirectUrl: z.url().optional().describe('Thank-you page for plain HTML posts (303 redirect).'),
+    redirectUrl: z
+      .union([z.url(), z.string().regex(/^\/(?!\/)/, 'a path on the API host, such as /thanks.html')])
+      .optional()
+      .describe('Thank-you page for plain HTML posts (303 redirect): an absolute URL, or a path on the API host.'),
     honeypotField: z.string().default('website').describe('Hidden input that humans leave empty.'),
     requiredFields: z
       .array(profileField)

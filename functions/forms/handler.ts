@@ -1,0 +1,50 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import httpMultipartBodyParser from '@middy/http-multipart-body-parser';
+import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { contentTypeOf, FORM_CONTENT_TYPES, postForm } from '#shared/api/form-post.ts';
+import { formCors } from '#shared/http/cors.ts';
+import { HttpError } from '#shared/http/errors.ts';
+import { bodyLimit, httpErrors } from '#shared/http/middleware.ts';
+import { observability } from '#shared/logging.ts';
+import { baseEnvSchema, parseEnv } from '#shared/runtime/env.ts';
+import { storeFromEnv } from '#shared/runtime/store.ts';
+
+/** POST /v1/forms/{formId} (public): landing-page forms, PRODUCT §3.1. */
+const env = parseEnv(baseEnvSchema);
+const { logger, metrics } = observability('forms');
+const store = storeFromEnv(env, metrics);
+const FORM_BODY_LIMIT = 64 * 1024;
+
+const requireFormContentType: middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> =
+  {
+    before: async ({ event }) => {
+      if (!FORM_CONTENT_TYPES.includes(contentTypeOf(event))) {
+        throw new HttpError(415, 'unsupported_media_type', `send ${FORM_CONTENT_TYPES.join(', ')}`, [
+          { field: 'content-type', message: `unsupported: ${contentTypeOf(event) || 'none'}` },
+        ]);
+      }
+    },
+  };
+
+const lambdaHandler = async (event: APIGatewayProxyEventV2) => postForm(store, event, Date.now());
+
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
+  .use(formCors((event) => store.config.forms[event.pathParameters?.formId ?? '']?.allowedOrigins))
+  .use(httpErrors(logger))
+  .use(bodyLimit(FORM_BODY_LIMIT))
+  .use(requireFormContentType)
+  .use(httpJsonBodyParser({ disableContentTypeError: true }))
+  .use(httpUrlencodeBodyParser({ disableContentTypeError: true }))
+  .use(
+    httpMultipartBodyParser({
+      disableContentTypeError: true,
+      busboy: { limits: { fileSize: 0, files: 0, fields: 60 } },
+    }),
+  )
+  .handler(lambdaHandler);

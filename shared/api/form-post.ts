@@ -1,0 +1,65 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { HttpError, json, ValidationError } from '#shared/http/errors.ts';
+import type { LeadStore } from '#shared/store/lead-store.ts';
+import { parseFormSubmission } from './forms.ts';
+
+/** Content types a form may be posted with (PRODUCT §3.1); others get 415. */
+export const FORM_CONTENT_TYPES = [
+  'application/x-www-form-urlencoded',
+  'multipart/form-data',
+  'application/json',
+];
+
+export function contentTypeOf(event: APIGatewayProxyEventV2): string {
+  return (event.headers?.['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** A plain HTML form post (not fetch with JSON) that expects a page back. */
+function isHtmlPost(event: APIGatewayProxyEventV2): boolean {
+  const type = contentTypeOf(event);
+  const accept = event.headers?.accept ?? '';
+  return type !== 'application/json' && !/application\/json/.test(accept);
+}
+
+const THANKS_PAGE =
+  '<!doctype html><html lang="en"><meta charset="utf-8"><title>Thank you</title><h1>Thank you</h1><p>We received your request.</p></html>';
+
+/**
+ * POST /v1/forms/{formId}: validates and maps the submission, stores it as a `form_submit`
+ * event with the profile, and answers with a 303 to the thank-you page (HTML posts) or JSON.
+ * A spam verdict gets the same answer as a real submission: a bot learns nothing.
+ */
+export async function postForm(
+  store: LeadStore,
+  event: APIGatewayProxyEventV2,
+  now: number,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const formId = event.pathParameters?.formId ?? '';
+  const form = store.config.forms[formId];
+  if (!form)
+    throw new HttpError(404, 'unknown_form', `no form "${formId}"`, [
+      { field: 'formId', message: 'unknown form' },
+    ]);
+  const parsed = parseFormSubmission(formId, event.body, form, now);
+  if ('issues' in parsed) throw new ValidationError(parsed.issues);
+  const { submission } = parsed;
+  const result = await store.ingest(
+    {
+      eventId: submission.eventId,
+      email: String(submission.profile.email),
+      ...(submission.anonymousId ? { anonymousId: submission.anonymousId } : {}),
+      type: 'form_submit',
+      occurredAt: now,
+      attributes: { formId, ...(submission.spamReasons.length > 0 ? { spam: true } : {}) },
+      profile: submission.profile,
+    },
+    now,
+  );
+  if (result.status === 'rejected')
+    throw new ValidationError([{ field: result.field, message: result.reason }]);
+  if (isHtmlPost(event)) {
+    if (form.redirectUrl) return { statusCode: 303, headers: { location: form.redirectUrl }, body: '' };
+    return { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: THANKS_PAGE };
+  }
+  return json(200, { status: 'accepted', leadId: result.leadId });
+}

@@ -1,0 +1,99 @@
+import {
+  type EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
+import type { OutgoingEvent } from './contracts.ts';
+
+/** PutEvents limits: 10 entries and 256 KiB per request. */
+const MAX_ENTRIES = 10;
+const MAX_BYTES = 256 * 1024;
+
+export interface PublishOptions {
+  readonly busName: string;
+  readonly source: string;
+  /** Attempts per entry, the first included. */
+  readonly attempts?: number;
+  readonly baseDelayMs?: number;
+}
+
+export interface PublishResult {
+  readonly published: number;
+  /** Entries still failing after every attempt: the caller must keep them (never drop). */
+  readonly failed: readonly { readonly event: OutgoingEvent; readonly error: string }[];
+}
+
+const entrySize = (e: PutEventsRequestEntry) =>
+  Buffer.byteLength(e.Detail ?? '') +
+  Buffer.byteLength(e.DetailType ?? '') +
+  Buffer.byteLength(e.Source ?? '');
+
+/** Splits entries into PutEvents requests within the entry-count and size limits. */
+export function chunkEntries<T extends { entry: PutEventsRequestEntry }>(items: readonly T[]): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = entrySize(item.entry);
+    if (current.length === MAX_ENTRIES || (current.length > 0 && bytes + size > MAX_BYTES)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Puts events on the client's bus in batches within PutEvents' limits, retrying only the
+ * entries that failed (`FailedEntryCount`) and whole requests that threw, with backoff.
+ * Returns what still failed so the caller can keep it in the outbox.
+ */
+export async function publishEvents(
+  client: EventBridgeClient,
+  events: readonly OutgoingEvent[],
+  options: PublishOptions,
+): Promise<PublishResult> {
+  const attempts = options.attempts ?? 4;
+  const baseDelay = options.baseDelayMs ?? 50;
+  let pending = events.map((event) => ({
+    event,
+    entry: {
+      EventBusName: options.busName,
+      Source: options.source,
+      DetailType: event.detailType,
+      Detail: JSON.stringify(event.detail),
+      Time: new Date(event.detail.time),
+      Resources: [],
+    } satisfies PutEventsRequestEntry,
+    error: '',
+  }));
+  let published = 0;
+  for (let attempt = 1; attempt <= attempts && pending.length > 0; attempt++) {
+    if (attempt > 1) await sleep(baseDelay * 2 ** (attempt - 2) * (0.5 + Math.random()));
+    const retry: typeof pending = [];
+    for (const chunk of chunkEntries(pending)) {
+      try {
+        const response = await client.send(new PutEventsCommand({ Entries: chunk.map((c) => c.entry) }));
+        chunk.forEach((item, index) => {
+          const result = response.Entries?.[index];
+          if (result?.EventId && !result.ErrorCode) published++;
+          else
+            retry.push({
+              ...item,
+              error: `${result?.ErrorCode ?? 'Unknown'}: ${result?.ErrorMessage ?? 'no result'}`,
+            });
+        });
+      } catch (error) {
+        for (const item of chunk) retry.push({ ...item, error: (error as Error).message });
+      }
+    }
+    pending = retry;
+  }
+  return { published, failed: pending.map(({ event, error }) => ({ event, error })) };
+}

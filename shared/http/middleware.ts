@@ -1,0 +1,97 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { formatPath } from '#shared/config/load.ts';
+import { maskEmailsIn } from '#shared/logging.ts';
+import { errorBody, HttpError, json, ValidationError } from './errors.ts';
+
+type Request = middy.Request<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
+
+/** zod issues as field issues, with `prefix` before each path (`events[2]`). */
+export function zodFieldIssues(error: z.ZodError, prefix = ''): { field: string; message: string }[] {
+  return error.issues.map((issue) => {
+    const path = formatPath(issue.path);
+    const field =
+      prefix && path
+        ? path.startsWith('[')
+          ? `${prefix}${path}`
+          : `${prefix}.${path}`
+        : prefix || path || 'body';
+    return { field, message: issue.message };
+  });
+}
+
+interface MiddyHttpError {
+  statusCode?: number;
+  expose?: boolean;
+  message: string;
+}
+
+/**
+ * Turns known errors into HttpErrors: middy's body parsers (malformed bodies become 400s that
+ * name the body; unsupported types 415) and zod errors (400 naming every field).
+ */
+export function toHttpError(error: unknown): HttpError | undefined {
+  if (error instanceof HttpError) return error;
+  if (error instanceof z.ZodError) return new ValidationError(zodFieldIssues(error));
+  const e = error as MiddyHttpError;
+  if (typeof e?.statusCode === 'number' && e.statusCode < 500 && e.expose !== false) {
+    if (/malformed/i.test(e.message))
+      return new HttpError(400, 'malformed_body', e.message, [{ field: 'body', message: e.message }]);
+    if (e.statusCode === 415)
+      return new HttpError(415, 'unsupported_media_type', e.message, [
+        { field: 'content-type', message: e.message },
+      ]);
+    return new HttpError(e.statusCode, 'bad_request', e.message);
+  }
+  return undefined;
+}
+
+/**
+ * The one error-mapping middleware: 4xx with a JSON body that names the field; anything else a
+ * generic 500 that says nothing internal, logged with its cause and the request id.
+ */
+export function httpErrors(
+  logger: Logger,
+): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
+  return {
+    onError: async (request: Request) => {
+      const mapped = toHttpError(request.error);
+      const requestId = request.event?.requestContext?.requestId ?? request.context?.awsRequestId;
+      if (mapped) {
+        logger.info('request rejected', {
+          statusCode: mapped.statusCode,
+          code: mapped.code,
+          fields: mapped.fields.map((f) => f.field),
+        });
+        request.response = json(mapped.statusCode, errorBody(mapped), mapped.headers);
+        return;
+      }
+      const error = request.error as Error;
+      logger.error('request failed', {
+        requestId,
+        error: { name: error?.name, message: maskEmailsIn(String(error?.message)), stack: error?.stack },
+      });
+      request.response = json(500, { error: 'internal_error', message: 'Internal error', requestId });
+    },
+  };
+}
+
+/** Rejects bodies above `maxBytes` with 413 before any parser touches them. */
+export function bodyLimit(
+  maxBytes: number,
+): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
+  return {
+    before: async (request: Request) => {
+      const { body, isBase64Encoded } = request.event;
+      if (body === undefined || body === null) return;
+      const size = isBase64Encoded ? Buffer.byteLength(body, 'base64') : Buffer.byteLength(body);
+      if (size > maxBytes) {
+        throw new HttpError(413, 'payload_too_large', `body is ${size} bytes; the limit is ${maxBytes}`, [
+          { field: 'body', message: `larger than ${maxBytes} bytes` },
+        ]);
+      }
+    },
+  };
+}

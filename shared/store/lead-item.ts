@@ -1,0 +1,118 @@
+import type { ChosenRoute } from '#shared/notify/routing.ts';
+import { isFreeOrDisposableDomain } from '#shared/scoring/lists.ts';
+import type { LeadState } from '#shared/scoring/types.ts';
+import {
+  accountPartitionKey,
+  dueDayPartitionKey,
+  dueDaySortKey,
+  segmentPartitionKey,
+} from './table-definition.ts';
+
+/** Key of a lead (or anonymous visitor) item. */
+export const leadKey = (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'LEAD' });
+/** Key of one stored event of a lead: idempotent on the event id. */
+export const eventKey = (leadId: string, eventId: string) => ({ pk: `LEAD#${leadId}`, sk: `EVT#${eventId}` });
+export const EVENT_SK_PREFIX = 'EVT#';
+
+/** The lead item as stored: the engine state plus the attributes indexes and readers need. */
+export interface LeadItem {
+  pk: string;
+  sk: string;
+  leadId: string;
+  kind: 'lead' | 'anonymous';
+  version: number;
+  state: string;
+  email?: string;
+  name?: string;
+  company?: string;
+  score: number;
+  segment: string;
+  grade: string;
+  lifecycle: string;
+  owner?: { name: string; email: string; ruleId: string };
+  anonymousIds?: string[];
+  mergedInto?: string;
+  nextChangeAt?: string;
+  modelVersion: string;
+  createdAt: string;
+  updatedAt: string;
+  gsi1pk?: string;
+  gsi1sk?: number;
+  gsi2pk?: string;
+  gsi2sk?: string;
+  gsi3pk?: string;
+  gsi3sk?: number;
+}
+
+/** The account (company) a lead rolls up into: its email domain, unless a free-mail one. */
+export function accountDomainOf(state: LeadState): string | null {
+  const domain = state.profile.emailDomain;
+  if (typeof domain !== 'string' || domain === '') return null;
+  return isFreeOrDisposableDomain(domain) ? null : domain;
+}
+
+/**
+ * Builds the whole lead item from a state. Index keys are derived here, in one place: the
+ * segment ranking (known leads only), the decay due-day (when the score will change band) and
+ * the account roll-up.
+ */
+export function toLeadItem(args: {
+  state: LeadState;
+  kind: 'lead' | 'anonymous';
+  version: number;
+  route: ChosenRoute | null;
+  nextChangeAt: number | null;
+  createdAt: string;
+  now: number;
+  anonymousIds?: string[];
+  mergedInto?: string;
+}): LeadItem {
+  const { state, kind, version, route, nextChangeAt, now } = args;
+  const email = typeof state.profile.email === 'string' ? state.profile.email : undefined;
+  const company = typeof state.profile.company === 'string' ? state.profile.company : undefined;
+  const first = state.profile.firstName;
+  const last = state.profile.lastName;
+  const name = [first, last].filter((v) => typeof v === 'string' && v !== '').join(' ') || undefined;
+  const segment = state.segment ?? 'cold';
+  const item: LeadItem = {
+    ...leadKey(state.leadId),
+    leadId: state.leadId,
+    kind,
+    version,
+    state: JSON.stringify(state),
+    score: state.score,
+    segment,
+    grade: state.grade ?? 'D',
+    lifecycle: state.lifecycle,
+    modelVersion: state.modelVersion,
+    createdAt: args.createdAt,
+    updatedAt: new Date(now).toISOString(),
+  };
+  if (email) item.email = email;
+  if (name) item.name = name;
+  if (company) item.company = company;
+  if (route) item.owner = { name: route.owner.name, email: route.owner.email, ruleId: route.ruleId };
+  if (args.anonymousIds && args.anonymousIds.length > 0) item.anonymousIds = args.anonymousIds;
+  if (args.mergedInto) item.mergedInto = args.mergedInto;
+  if (kind === 'lead') {
+    item.gsi1pk = segmentPartitionKey(segment);
+    item.gsi1sk = state.score;
+    const domain = accountDomainOf(state);
+    if (domain) {
+      item.gsi3pk = accountPartitionKey(domain);
+      item.gsi3sk = state.score;
+    }
+  }
+  if (nextChangeAt !== null && kind === 'lead') {
+    const iso = new Date(nextChangeAt).toISOString();
+    item.nextChangeAt = iso;
+    item.gsi2pk = dueDayPartitionKey(iso.slice(0, 10));
+    item.gsi2sk = dueDaySortKey(iso, state.leadId);
+  }
+  return item;
+}
+
+/** The engine state stored in an item. */
+export function stateOf(item: Pick<LeadItem, 'state'>): LeadState {
+  return JSON.parse(item.state) as LeadState;
+}
