@@ -222,7 +222,9 @@ export const formSchema = z
     redirectUrl: z
       .union([z.url(), z.string().regex(/^\/(?!\/)/, 'a path on the API host, such as /thanks.html')])
       .optional()
-      .describe('Thank-you page for plain HTML posts (303 redirect): an absolute URL, or a path on the API host.'),
+      .describe(
+        'Thank-you page for plain HTML posts (303 redirect): an absolute URL, or a path on the API host.',
+      ),
     honeypotField: z.string().default('website').describe('Hidden input that humans leave empty.'),
     requiredFields: z
       .array(profileField)

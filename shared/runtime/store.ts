@@ -6,7 +6,10 @@ import { runtimeClientConfig } from '#shared/config/runtime.ts';
 import { LeadStore } from '#shared/store/lead-store.ts';
 
 /** The lead store a function uses, built once at cold start from its environment. */
-export function storeFromEnv(env: { TABLE_NAME: string; EVENT_BUS_NAME: string }, metrics?: Metrics): LeadStore {
+export function storeFromEnv(
+  env: { TABLE_NAME: string; EVENT_BUS_NAME: string },
+  metrics?: Metrics,
+): LeadStore {
   return new LeadStore({
     doc: documentClient(),
     tableName: env.TABLE_NAME,
@@ -25,7 +28,8 @@ export function apiKeyLoader(): () => Promise<string> {
   const local = process.env.LEADSCORE_API_KEY;
   if (local) return async () => local;
   const secretId = process.env.API_KEY_SECRET_ID;
-  if (!secretId) throw new Error('invalid function environment: API_KEY_SECRET_ID or LEADSCORE_API_KEY is required');
+  if (!secretId)
+    throw new Error('invalid function environment: API_KEY_SECRET_ID or LEADSCORE_API_KEY is required');
   return async () => {
     const value = await getSecret(secretId, { maxAge: 300 });
     if (typeof value !== 'string' || value === '') throw new Error('the API key secret is empty');

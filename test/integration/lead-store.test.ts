@@ -14,12 +14,26 @@ const config = loadClientConfig('example');
 const T0 = Date.parse('2026-11-02T09:00:00Z');
 const MIN = 60_000;
 
-function makeStore(tableName: string, options: { putEventsFailureRate?: number; throttleRate?: number } = {}) {
+function makeStore(
+  tableName: string,
+  options: { putEventsFailureRate?: number; throttleRate?: number } = {},
+) {
   const dynamo = testDynamoClient();
-  const throttle = options.throttleRate ? injectDynamoThrottling(dynamo, { rate: options.throttleRate, seed: 7 }) : undefined;
-  const eventBridge = new EventBridgeClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const throttle = options.throttleRate
+    ? injectDynamoThrottling(dynamo, { rate: options.throttleRate, seed: 7 })
+    : undefined;
+  const eventBridge = new EventBridgeClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
   const bus = injectPutEventsFailures(eventBridge, { rate: options.putEventsFailureRate ?? 0, seed: 3 });
-  const store = new LeadStore({ doc: wrapDocument(dynamo), tableName, config, eventBridge, busName: 'test-bus' });
+  const store = new LeadStore({
+    doc: wrapDocument(dynamo),
+    tableName,
+    config,
+    eventBridge,
+    busName: 'test-bus',
+  });
   return { store, bus, throttle };
 }
 
@@ -42,7 +56,10 @@ describe('LeadStore on DynamoDB Local', () => {
     const { store, bus } = makeStore(table);
     const email = 'dup@acme-corp.com';
     const first = await store.ingest({ ...pricingView(email, 0), profile: { email, company: 'Acme' } }, T0);
-    const again = await store.ingest({ ...pricingView(email, 0), profile: { email, company: 'Acme' } }, T0 + MIN);
+    const again = await store.ingest(
+      { ...pricingView(email, 0), profile: { email, company: 'Acme' } },
+      T0 + MIN,
+    );
     expect(first.status).toBe('accepted');
     expect(again).toMatchObject({ status: 'duplicate', leadId: leadIdFor(email) });
     const item = await store.getLeadItem(leadIdFor(email));
@@ -66,7 +83,8 @@ describe('LeadStore on DynamoDB Local', () => {
     const queue = [...events];
     await Promise.all(
       Array.from({ length: 16 }, async () => {
-        for (let e = queue.shift(); e; e = queue.shift()) expect((await store.ingest(e, e.occurredAt)).status).toBe('accepted');
+        for (let e = queue.shift(); e; e = queue.shift())
+          expect((await store.ingest(e, e.occurredAt)).status).toBe('accepted');
       }),
     );
     const item = await store.getLeadItem(leadIdFor(email));
@@ -81,7 +99,10 @@ describe('LeadStore on DynamoDB Local', () => {
     const { store } = makeStore(table);
     const anonymousId = 'cookie-123';
     for (let i = 0; i < 3; i++) {
-      const r = await store.ingest({ ...pricingView('x', i), email: undefined, anonymousId, eventId: `anon-${i}` } as IngestEvent, T0);
+      const r = await store.ingest(
+        { ...pricingView('x', i), email: undefined, anonymousId, eventId: `anon-${i}` } as IngestEvent,
+        T0,
+      );
       expect(r).toMatchObject({ status: 'accepted', leadId: anonymousLeadIdFor(anonymousId) });
     }
     const email = 'visitor@acme-corp.com';
@@ -104,7 +125,10 @@ describe('LeadStore on DynamoDB Local', () => {
     expect(state.tallies['demo-form']).toMatchObject({ count: 1, awarded: 30 });
     expect(await store.listEvents(leadIdFor(email))).toHaveLength(4);
     // A later anonymous event goes straight to the lead.
-    const later = await store.ingest({ ...pricingView('x', 90), email: undefined, anonymousId, eventId: 'anon-late' } as IngestEvent, T0 + 90 * MIN);
+    const later = await store.ingest(
+      { ...pricingView('x', 90), email: undefined, anonymousId, eventId: 'anon-late' } as IngestEvent,
+      T0 + 90 * MIN,
+    );
     expect(later).toMatchObject({ status: 'accepted', leadId: leadIdFor(email) });
     const anon = await store.getLeadItem(anonymousLeadIdFor(anonymousId));
     expect(anon?.mergedInto).toBe(leadIdFor(email));
@@ -113,11 +137,37 @@ describe('LeadStore on DynamoDB Local', () => {
   it('It should publish threshold and segment events once the lead is hot', async () => {
     const { store, bus } = makeStore(table);
     const email = 'cto@growthco.io';
-    const profile = { email, company: 'GrowthCo', jobTitle: 'CTO', industry: 'software', employees: 2000, phone: '+1 555', country: 'US' };
-    await store.ingest({ eventId: 'f1', email, type: 'form_submit', occurredAt: T0, attributes: { formId: 'demo-request' }, profile }, T0);
-    await store.ingest({ eventId: 'd1', email, type: 'demo_request', occurredAt: T0 + MIN, attributes: {} }, T0 + MIN);
-    await store.ingest({ eventId: 'w1', email, type: 'webinar_attended', occurredAt: T0 + 2 * MIN, attributes: {} }, T0 + 2 * MIN);
-    const mine = bus.delivered.map((e) => ({ type: e.DetailType, detail: JSON.parse(e.Detail!) })).filter((e) => e.detail.email === email);
+    const profile = {
+      email,
+      company: 'GrowthCo',
+      jobTitle: 'CTO',
+      industry: 'software',
+      employees: 2000,
+      phone: '+1 555',
+      country: 'US',
+    };
+    await store.ingest(
+      {
+        eventId: 'f1',
+        email,
+        type: 'form_submit',
+        occurredAt: T0,
+        attributes: { formId: 'demo-request' },
+        profile,
+      },
+      T0,
+    );
+    await store.ingest(
+      { eventId: 'd1', email, type: 'demo_request', occurredAt: T0 + MIN, attributes: {} },
+      T0 + MIN,
+    );
+    await store.ingest(
+      { eventId: 'w1', email, type: 'webinar_attended', occurredAt: T0 + 2 * MIN, attributes: {} },
+      T0 + 2 * MIN,
+    );
+    const mine = bus.delivered
+      .map((e) => ({ type: e.DetailType, detail: JSON.parse(e.Detail!) }))
+      .filter((e) => e.detail.email === email);
     const crossings = mine.filter((e) => e.type === DETAIL_TYPES.thresholdCrossed);
     expect(crossings.map((c) => c.detail.threshold)).toContain('mql');
     expect(crossings.every((c) => c.detail.direction === 'up')).toBe(true);
@@ -141,7 +191,11 @@ describe('LeadStore on DynamoDB Local', () => {
       })),
     );
     // Every event delivered twice, concurrently: at-least-once delivery from the caller.
-    const results = await Promise.all([...events, ...events].map((e) => store.ingest(e, e.occurredAt).catch((error) => ({ status: 'threw', error }))));
+    const results = await Promise.all(
+      [...events, ...events].map((e) =>
+        store.ingest(e, e.occurredAt).catch((error) => ({ status: 'threw', error })),
+      ),
+    );
     expect(throttle!.injectedTotal()).toBeGreaterThan(0);
     // Whatever threw can be retried safely; retry until everything is stored.
     for (const e of events) await store.ingest(e, e.occurredAt);
@@ -160,7 +214,8 @@ describe('LeadStore on DynamoDB Local', () => {
     const deliveredIds = new Set(bus.delivered.map((e) => JSON.parse(e.Detail!).id));
     const emittedIds = new Set<string>();
     for (const email of emails) {
-      for (const stored of await store.listEvents(leadIdFor(email))) for (const out of stored.emitted) emittedIds.add(out.detail.id);
+      for (const stored of await store.listEvents(leadIdFor(email)))
+        for (const out of stored.emitted) emittedIds.add(out.detail.id);
     }
     for (const id of emittedIds) expect(deliveredIds.has(id)).toBe(true);
     throttle!.remove();
@@ -168,7 +223,16 @@ describe('LeadStore on DynamoDB Local', () => {
 
   it('It should reject an event for an unknown leadId without storing anything', async () => {
     const { store } = makeStore(table);
-    const result = await store.ingest({ eventId: 'u1', leadId: 'ld_AAAAAAAAAAAAAAAAAAAAAA', type: 'page_view', occurredAt: T0, attributes: {} }, T0);
+    const result = await store.ingest(
+      {
+        eventId: 'u1',
+        leadId: 'ld_AAAAAAAAAAAAAAAAAAAAAA',
+        type: 'page_view',
+        occurredAt: T0,
+        attributes: {},
+      },
+      T0,
+    );
     expect(result).toMatchObject({ status: 'rejected', field: 'leadId' });
     expect(await store.listEvents('ld_AAAAAAAAAAAAAAAAAAAAAA')).toHaveLength(0);
   });
