@@ -95,7 +95,7 @@ const cancellationCodes = (error: unknown): string[] | null => {
 export class LeadStore {
   readonly model: CompiledModel;
   readonly tableName: string;
-  private readonly doc: DynamoDBDocumentClient;
+  readonly doc: DynamoDBDocumentClient;
 
   constructor(private readonly options: LeadStoreOptions) {
     this.doc = options.doc;
