@@ -6,6 +6,7 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { postEvents } from '#shared/api/events-post.ts';
 import { apiKeyAuth } from '#shared/http/api-key.ts';
+import type { HttpHandler } from '#shared/http/errors.ts';
 import { bodyLimit, httpErrors } from '#shared/http/middleware.ts';
 import { maskEmail, observability } from '#shared/logging.ts';
 import { baseEnvSchema, parseEnv } from '#shared/runtime/env.ts';
@@ -35,5 +36,5 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
   .use(httpErrors(logger))
   .use(apiKeyAuth(apiKeyLoader()))
   .use(bodyLimit(1024 * 1024))
-  .use(httpJsonBodyParser())
-  .handler(lambdaHandler);
+  .use(httpJsonBodyParser<APIGatewayProxyEventV2>())
+  .handler(lambdaHandler) as unknown as HttpHandler;

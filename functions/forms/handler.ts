@@ -7,6 +7,7 @@ import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { contentTypeOf, FORM_CONTENT_TYPES, postForm } from '#shared/api/form-post.ts';
 import { formCors } from '#shared/http/cors.ts';
+import type { HttpHandler } from '#shared/http/errors.ts';
 import { HttpError } from '#shared/http/errors.ts';
 import { bodyLimit, httpErrors } from '#shared/http/middleware.ts';
 import { observability } from '#shared/logging.ts';
@@ -39,7 +40,7 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
   .use(httpErrors(logger))
   .use(bodyLimit(FORM_BODY_LIMIT))
   .use(requireFormContentType)
-  .use(httpJsonBodyParser({ disableContentTypeError: true }))
+  .use(httpJsonBodyParser<APIGatewayProxyEventV2>({ disableContentTypeError: true }))
   .use(httpUrlencodeBodyParser({ disableContentTypeError: true }))
   .use(
     httpMultipartBodyParser({
@@ -47,4 +48,4 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
       busboy: { limits: { fileSize: 0, files: 0, fields: 60 } },
     }),
   )
-  .handler(lambdaHandler);
+  .handler(lambdaHandler) as unknown as HttpHandler;

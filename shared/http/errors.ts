@@ -49,3 +49,12 @@ export function errorBody(error: HttpError) {
     ...(error.fields.length > 0 ? { fields: error.fields } : {}),
   };
 }
+
+/**
+ * The shape every HTTP function exports. middy's body-parser typings rewrite the event type
+ * (a v1 REST event with a parsed body), so handlers state their real v2 contract with this.
+ */
+export type HttpHandler = (
+  event: import('aws-lambda').APIGatewayProxyEventV2,
+  context: import('aws-lambda').Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
