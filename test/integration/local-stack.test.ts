@@ -1,0 +1,144 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadClientConfig } from '#shared/config/load.ts';
+import { localDynamoClientConfig } from '#shared/local/dynamodb-local.ts';
+import { type LocalStack, LocalStackError, startLocalStack } from '#shared/local/stack.ts';
+import { testDynamoEndpoint } from '#test/support/dynamo.ts';
+
+/*
+ * The local stack wired to stand-in handlers (test/fixtures/local-functions): proves the
+ * environment contract, the routes, the notification rules and the schedule, whatever state the
+ * real handlers are in. The shared DynamoDB Local of the test run stands in for the embedded one.
+ */
+const FIXTURE_FUNCTIONS = join(import.meta.dirname, '..', 'fixtures', 'local-functions');
+const CONFIG_PATH = 'clients/example.yaml';
+
+describe('Local stack', () => {
+  let dataDir: string;
+  let stack: LocalStack;
+  const steps: string[] = [];
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'leadscore-stack-'));
+    stack = await startLocalStack({
+      config: loadClientConfig(CONFIG_PATH),
+      configPath: CONFIG_PATH,
+      port: 0,
+      dataDir,
+      dynamoEndpoint: testDynamoEndpoint(),
+      functionsDir: FIXTURE_FUNCTIONS,
+      env: {},
+      retry: { attempts: 2, baseDelayMs: 5 },
+      onStep: (label) => steps.push(label),
+    });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('It should report healthy components once started, and keep a generated API key', async () => {
+    const response = await fetch(stack.urls.health);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      status: 'ok',
+      components: { dynamodb: 'ok', eventBus: 'ok', scheduler: 'ok', http: 'ok' },
+    });
+    expect(steps).toContain('functions loaded');
+    expect(stack.apiKeySource).toBe('generated');
+    expect((await readFile(join(dataDir, 'api-key'), 'utf8')).trim()).toBe(stack.apiKey);
+  });
+
+  it('It should run a form post through the forms function, DynamoDB and the bus to both notifiers', async () => {
+    const response = await fetch(`${stack.urls.page}v1/forms/demo-request`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'email=ada%40example.com&company=Analytical+Engines',
+      redirect: 'manual',
+    });
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe(`${stack.urls.page}thanks.html`);
+
+    const dynamo = new DynamoDBClient(localDynamoClientConfig(stack.dynamoEndpoint));
+    const marker = await dynamo.send(
+      new GetItemCommand({
+        TableName: stack.tableName,
+        Key: { pk: { S: 'FORM#demo-request' }, sk: { S: 'MARKER' } },
+      }),
+    );
+    dynamo.destroy();
+    expect(marker.Item).toBeDefined();
+
+    await stack.bus.whenIdle();
+    const outbox = (await readdir(join(dataDir, 'outbox'))).sort();
+    expect(outbox).toHaveLength(2);
+    expect(outbox[0]).toMatch(/^notify-email-/);
+    expect(outbox[1]).toMatch(/^notify-slack-/);
+    const envelope = JSON.parse(await readFile(join(dataDir, 'outbox', outbox[1] as string), 'utf8'));
+    expect(envelope).toMatchObject({
+      source: 'leadscore.example',
+      'detail-type': 'Lead Threshold Crossed',
+      detail: { formId: 'demo-request', threshold: 'mql', direction: 'up' },
+    });
+  });
+
+  it('It should route the read and events APIs with the API key of the environment contract', async () => {
+    const lead = await fetch(`${stack.urls.api}/leads/lead%201`);
+    expect(await lead.json()).toMatchObject({
+      routeKey: 'GET /v1/leads/{leadId}',
+      pathParameters: { leadId: 'lead 1' },
+    });
+    const accepted = await fetch(`${stack.urls.api}/events`, {
+      method: 'POST',
+      headers: { 'x-api-key': stack.apiKey, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(accepted.status).toBe(202);
+  });
+
+  it('It should serve the demo page with a real form posting to the forms API', async () => {
+    const page = await (await fetch(stack.urls.page)).text();
+    expect(page).toContain('<form id="demo-form" method="post" action="/v1/forms/demo-request">');
+    expect(page).toMatch(/<input id="website" name="website" type="text" tabindex="-1" autocomplete="off">/);
+    expect((await fetch(stack.urls.leads)).status).toBe(200);
+  });
+
+  it('It should run the decay function with a scheduled event, and schedule its next run', async () => {
+    await stack.runDecay(new Date('2026-11-25T05:00:00Z'));
+    const runs = (globalThis as { __decayRuns?: unknown[] }).__decayRuns ?? [];
+    expect(runs.at(-1)).toMatchObject({
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      time: '2026-11-25T05:00:00Z',
+    });
+    expect(stack.schedule.nextRun()?.getTime()).toBeGreaterThan(Date.now());
+  });
+});
+
+describe('Local stack without its functions', () => {
+  it('It should name every missing handler module before starting anything', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'leadscore-stack-'));
+    try {
+      const starting = startLocalStack({
+        config: loadClientConfig(CONFIG_PATH),
+        configPath: CONFIG_PATH,
+        port: 0,
+        dataDir,
+        dynamoEndpoint: testDynamoEndpoint(),
+        functionsDir: join(dataDir, 'no-functions-here'),
+        env: {},
+      });
+      await expect(starting).rejects.toBeInstanceOf(LocalStackError);
+      await expect(starting).rejects.toThrow(
+        /6 handler module\(s\) missing:\n.*no-functions-here\/forms\/handler\.ts/,
+      );
+      await expect(starting).rejects.toThrow(/no-functions-here\/notify-email\/handler\.ts/);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
