@@ -8,6 +8,17 @@ import { HttpError } from './errors.ts';
  * form does not allow is refused with 403 before anything is parsed or stored. Preflights are
  * answered here. Headers are added to every response, errors included.
  */
+/** A page served by the API's own host posting to it is same-origin: CORS does not apply. */
+function isSameOrigin(event: APIGatewayProxyEventV2, origin: string): boolean {
+  const host = event.headers?.host ?? event.requestContext?.domainName;
+  if (!host) return false;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
 export function formCors(
   allowedOriginsFor: (event: APIGatewayProxyEventV2) => readonly string[] | undefined,
 ): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
@@ -26,7 +37,7 @@ export function formCors(
       const origin = request.event.headers?.origin;
       const allowed = allowedOriginsFor(request.event);
       if (allowed === undefined) return; // unknown form: the handler answers 404
-      if (origin && !allowed.includes(origin)) {
+      if (origin && !allowed.includes(origin) && !isSameOrigin(request.event, origin)) {
         throw new HttpError(403, 'origin_not_allowed', `origin ${origin} may not post to this form`, [
           { field: 'origin', message: 'not in the form’s allowedOrigins' },
         ]);
