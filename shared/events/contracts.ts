@@ -19,6 +19,11 @@ export const sourceFor = (client: string) => `leadscore.${client}`;
 const leadSummary = {
   /** Stable id of this event: consumers dedupe on it (delivery is at least once). */
   id: z.string(),
+  /**
+   * The lead change this event belongs to (lead id + version). One change can raise several
+   * events (crossing MQL and entering `hot`); people are notified once per change.
+   */
+  changeId: z.string().optional(),
   leadId: z.string(),
   email: z.string().nullable(),
   name: z.string().nullable(),

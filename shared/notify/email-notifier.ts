@@ -32,10 +32,12 @@ export type EmailNotifier = (event: unknown, context?: Context) => Promise<Notif
 export function createEmailNotifier(deps: EmailNotifierDeps): EmailNotifier {
   return async (event, context) => {
     const { detail, detailType } = parseNotificationEnvelope(event);
+    // One notification per lead change, even when the change raised several events.
+    const notificationId = detail.changeId ?? detail.id;
     const route = routeForDetail(detail, deps.config);
     const base = {
       channel: 'email',
-      eventId: detail.id,
+      eventId: notificationId,
       leadId: detail.leadId,
       ruleId: route.ruleId,
     } as const;
@@ -51,10 +53,10 @@ export function createEmailNotifier(deps: EmailNotifierDeps): EmailNotifier {
       from: settings.from,
       to,
     });
-    const messageId = messageIdFor(detail.id, settings.from);
+    const messageId = messageIdFor(notificationId, settings.from);
 
     const outcome = await deps.dedupe.once<DeliveryReceipt>(
-      detail.id,
+      notificationId,
       async () => {
         const delivered: DeliveryTarget[] = [];
         if (deps.transport) {
@@ -62,7 +64,7 @@ export function createEmailNotifier(deps: EmailNotifierDeps): EmailNotifier {
           delivered.push(deps.transport.kind);
         }
         if (deps.outboxDir) {
-          await writeOutboxFile(deps.outboxDir, 'email', detail.id, await toRfc822(email, messageId));
+          await writeOutboxFile(deps.outboxDir, 'email', notificationId, await toRfc822(email, messageId));
           delivered.push('outbox');
         }
         return { delivered, sentAt: new Date().toISOString() };

@@ -34,10 +34,12 @@ export function createSlackNotifier(deps: SlackNotifierDeps): SlackNotifier {
   const post = deps.post ?? ((url: string, message: SlackMessage) => postToSlack(url, message));
   return async (event, context) => {
     const { detail, detailType } = parseNotificationEnvelope(event);
+    // One notification per lead change, even when the change raised several events.
+    const notificationId = detail.changeId ?? detail.id;
     const route = routeForDetail(detail, deps.config);
     const base = {
       channel: 'slack',
-      eventId: detail.id,
+      eventId: notificationId,
       leadId: detail.leadId,
       ruleId: route.ruleId,
       slackChannel: route.slackChannel,
@@ -52,7 +54,7 @@ export function createSlackNotifier(deps: SlackNotifierDeps): SlackNotifier {
     });
 
     const outcome = await deps.dedupe.once<DeliveryReceipt>(
-      detail.id,
+      notificationId,
       async () => {
         const delivered: DeliveryTarget[] = [];
         if (webhookUrl) {
@@ -60,7 +62,12 @@ export function createSlackNotifier(deps: SlackNotifierDeps): SlackNotifier {
           delivered.push('webhook');
         }
         if (deps.outboxDir) {
-          await writeOutboxFile(deps.outboxDir, 'slack', detail.id, `${JSON.stringify(message, null, 2)}\n`);
+          await writeOutboxFile(
+            deps.outboxDir,
+            'slack',
+            notificationId,
+            `${JSON.stringify(message, null, 2)}\n`,
+          );
           delivered.push('outbox');
         }
         return { delivered, sentAt: new Date().toISOString() };

@@ -42,6 +42,7 @@ export function outgoingEvents(args: {
   const email = typeof state.profile.email === 'string' ? state.profile.email : null;
   const company = typeof state.profile.company === 'string' ? state.profile.company : null;
   const base = {
+    changeId: `${state.leadId}:v${version}`,
     leadId: state.leadId,
     email,
     name: displayName(state),

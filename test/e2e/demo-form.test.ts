@@ -1,0 +1,174 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { findFreePort } from '#shared/local/dynamodb-local.ts';
+
+/**
+ * The new user's path through the README's first command: `npm start`, the demo page in a real
+ * headless Chromium, a form submitted, a scored lead in the API, and — past the threshold —
+ * exactly one Slack and one email notification in the outbox.
+ */
+const API_KEY = 'e2e-test-key-0123456789';
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+];
+
+let stack: ChildProcess;
+let browser: Browser;
+let baseUrl: string;
+let dataDir: string;
+let output = '';
+
+async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (stack.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
+    try {
+      const response = await fetch(`${url}/health`);
+      if (response.status === 200) return;
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`the local stack was not healthy within ${timeoutMs} ms:\n${output}`);
+}
+
+const api = (path: string, init: RequestInit = {}) =>
+  fetch(`${baseUrl}${path}`, {
+    ...init,
+    headers: { 'x-api-key': API_KEY, 'content-type': 'application/json', ...init.headers },
+  });
+
+function outboxFiles(channel: 'slack' | 'email'): string[] {
+  try {
+    return readdirSync(join(dataDir, 'outbox', channel));
+  } catch {
+    return [];
+  }
+}
+
+async function waitFor<T>(
+  read: () => T | Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    value = await read();
+  }
+  return value;
+}
+
+describe('npm start, tried in Chromium as a new user would', () => {
+  beforeAll(async () => {
+    const port = await findFreePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    dataDir = mkdtempSync(join(tmpdir(), 'leadscore-e2e-'));
+    stack = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--in-memory'], {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        LEADSCORE_DATA_DIR: dataDir,
+        LEADSCORE_API_KEY: API_KEY,
+        // Reuse the test run's DynamoDB Local instead of starting a second JVM.
+        LEADSCORE_DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    stack.stdout?.on('data', (chunk) => {
+      output += chunk;
+    });
+    stack.stderr?.on('data', (chunk) => {
+      output += chunk;
+    });
+    await waitForHealth(baseUrl, 90_000);
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (stack && stack.exitCode === null) {
+      const exited = new Promise((resolve) => stack.once('exit', resolve));
+      stack.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('It should score a lead submitted through the demo form and notify once past the threshold', async () => {
+    const email = `jane.doe.${Date.now()}@growthco.io`;
+    const page = await browser.newPage();
+    await page.goto(`${baseUrl}/`);
+    await page.fill('#email', email);
+    await page.fill('#firstName', 'Jane');
+    await page.fill('#lastName', 'Doe');
+    await page.fill('#company', 'GrowthCo');
+    await page.fill('#jobTitle', 'VP Marketing');
+    await page.fill('#phone', '+1 555 0100');
+    await page.selectOption('#country', 'US');
+    await page.selectOption('#industry', 'software');
+    await page.fill('#employees', '800');
+    await Promise.all([page.waitForURL('**/thanks.html'), page.click('button[type="submit"]')]);
+    expect(new URL(page.url()).pathname).toBe('/thanks.html');
+
+    const list = await (await api('/v1/leads?limit=100')).json();
+    const lead = list.items.find((l: { email: string }) => l.email === email);
+    expect(lead).toBeDefined();
+    // demo form 30 + fit: target industry 15, size 10, senior title 20.
+    expect(lead.score).toBeGreaterThanOrEqual(70);
+    expect(lead.grade).toBe('A');
+    expect(outboxFiles('slack')).toHaveLength(0);
+
+    // Enough activity to cross the MQL threshold (100).
+    const activity = [
+      { eventId: 'e2e-demo', email, type: 'demo_request', attributes: {} },
+      { eventId: 'e2e-webinar', email, type: 'webinar_attended', attributes: { webinar: 'Q4 launch' } },
+    ];
+    const posted = await api('/v1/events', { method: 'POST', body: JSON.stringify({ events: activity }) });
+    expect(posted.status).toBe(200);
+    // A duplicate delivery changes nothing and notifies no one again.
+    await api('/v1/events', { method: 'POST', body: JSON.stringify({ events: activity }) });
+
+    const detail = await (await api(`/v1/leads/${lead.leadId}`)).json();
+    expect(detail.score).toBeGreaterThanOrEqual(100);
+    expect(detail.segment).toBe('hot');
+    expect(detail.lifecycle).toBe('mql');
+
+    await waitFor(
+      () => outboxFiles('slack'),
+      (files) => files.length >= 1,
+    );
+    await waitFor(
+      () => outboxFiles('email'),
+      (files) => files.length >= 1,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // late duplicates would show up here
+    // Crossing MQL and entering `hot` are two events of one change: one message per channel.
+    expect(outboxFiles('slack')).toHaveLength(1);
+    expect(outboxFiles('email')).toHaveLength(1);
+    const post = readFileSync(join(dataDir, 'outbox', 'slack', outboxFiles('slack')[0]!), 'utf8');
+    expect(post).toContain('Jane Doe');
+    const eml = readFileSync(join(dataDir, 'outbox', 'email', outboxFiles('email')[0]!), 'utf8');
+    expect(eml).toMatch(/^Subject: .+/m);
+    expect(eml).toContain('Jane');
+
+    // The leads page, explained, as sales would see it.
+    const leadsPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await leadsPage.goto(`${baseUrl}/leads.html`);
+    await leadsPage.fill('#api-key', API_KEY);
+    await leadsPage.click('#key-form button[type="submit"]');
+    await leadsPage.waitForSelector(`text=${email}`);
+    mkdirSync('test-results', { recursive: true });
+    await leadsPage.screenshot({ path: 'test-results/leads-page.png', fullPage: true });
+  }, 90_000);
+});
