@@ -3,7 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { observability } from '#shared/logging.ts';
 import { baseEnvSchema, parseEnv } from '#shared/runtime/env.ts';
 import { storeFromEnv } from '#shared/runtime/store.ts';

@@ -7,7 +7,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { postEvents } from '#shared/api/events-post.ts';
 import { apiKeyAuth } from '#shared/http/api-key.ts';
 import type { HttpHandler } from '#shared/http/errors.ts';
-import { bodyLimit, httpErrors } from '#shared/http/middleware.ts';
+import { bodyLimit, httpErrors, normaliseContentType } from '#shared/http/middleware.ts';
 import { maskEmail, observability } from '#shared/logging.ts';
 import { baseEnvSchema, parseEnv } from '#shared/runtime/env.ts';
 import { apiKeyLoader, storeFromEnv } from '#shared/runtime/store.ts';
@@ -36,5 +36,6 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
   .use(httpErrors(logger))
   .use(apiKeyAuth(apiKeyLoader()))
   .use(bodyLimit(1024 * 1024))
+  .use(normaliseContentType())
   .use(httpJsonBodyParser<APIGatewayProxyEventV2>())
   .handler(lambdaHandler) as unknown as HttpHandler;

@@ -9,7 +9,7 @@ import { contentTypeOf, FORM_CONTENT_TYPES, postForm } from '#shared/api/form-po
 import { formCors } from '#shared/http/cors.ts';
 import type { HttpHandler } from '#shared/http/errors.ts';
 import { HttpError } from '#shared/http/errors.ts';
-import { bodyLimit, httpErrors } from '#shared/http/middleware.ts';
+import { bodyLimit, httpErrors, normaliseContentType } from '#shared/http/middleware.ts';
 import { observability } from '#shared/logging.ts';
 import { baseEnvSchema, parseEnv } from '#shared/runtime/env.ts';
 import { storeFromEnv } from '#shared/runtime/store.ts';
@@ -39,6 +39,7 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
   .use(formCors((event) => store.config.forms[event.pathParameters?.formId ?? '']?.allowedOrigins))
   .use(httpErrors(logger))
   .use(bodyLimit(FORM_BODY_LIMIT))
+  .use(normaliseContentType())
   .use(requireFormContentType)
   .use(httpJsonBodyParser<APIGatewayProxyEventV2>({ disableContentTypeError: true }))
   .use(httpUrlencodeBodyParser({ disableContentTypeError: true }))

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '#shared/http/errors.ts';
 import { zodFieldIssues } from '#shared/http/middleware.ts';
 import { contentEventId } from '#shared/store/identity.ts';
@@ -9,7 +9,17 @@ export const MAX_BATCH = 500;
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
 const DAY_MS = 86_400_000;
 
-const attributeValue = z.union([z.string().max(2048), z.number().finite(), z.boolean(), z.null()]);
+/**
+ * Numbers the store can keep as sent: the SDK marshaller refuses integers beyond ±2^53 and
+ * DynamoDB magnitudes below 1e-130, so such values are a 400 here rather than a failed write.
+ */
+const storableNumber = z
+  .number()
+  .finite()
+  .refine((n) => Math.abs(n) <= Number.MAX_SAFE_INTEGER, 'at most ±9007199254740991')
+  .refine((n) => n === 0 || Math.abs(n) >= 1e-130, 'too close to zero (under 1e-130)');
+
+const attributeValue = z.union([z.string().max(2048), storableNumber, z.boolean(), z.null()]);
 
 /** One incoming engagement event (PRODUCT §3.2, vocabulary §3.6). */
 export const incomingEventSchema = z

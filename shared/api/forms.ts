@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FormConfig } from '#shared/config/schema.ts';
 import type { FieldIssue } from '#shared/http/errors.ts';
 import type { Profile } from '#shared/scoring/types.ts';
@@ -36,7 +36,14 @@ const numberSchema = z
   .string()
   .transform((v) => v.replace(/[,_\s]/g, ''))
   .pipe(z.string().regex(/^\d+(\.\d+)?$/, 'expected a number'))
-  .transform(Number);
+  .transform(Number)
+  // What the store can keep: the SDK refuses integers beyond 2^53, DynamoDB magnitudes below 1e-130.
+  .pipe(
+    z
+      .number()
+      .max(Number.MAX_SAFE_INTEGER, 'too large a number')
+      .refine((n) => n === 0 || n >= 1e-130, 'too small a number'),
+  );
 
 export interface FormSubmission {
   readonly eventId: string;
@@ -98,7 +105,7 @@ export function parseFormSubmission(
     }
     const value = raw.trim();
     if (value === '') continue;
-    const target = form.fields[input] ?? input;
+    const target = Object.hasOwn(form.fields, input) ? form.fields[input]! : input;
     if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(target)) {
       issues.push({ field: input, message: 'field names are letters, digits and _' });
       continue;

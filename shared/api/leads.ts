@@ -1,5 +1,5 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { HttpError, ValidationError } from '#shared/http/errors.ts';
 import { zodFieldIssues } from '#shared/http/middleware.ts';
 import { scoreAt } from '#shared/scoring/engine.ts';
@@ -142,15 +142,50 @@ interface Cursor {
   k?: Record<string, unknown>;
 }
 
+/** A key value DynamoDB accepts (no empty strings, numbers it can store). */
+const keyNumber = z
+  .number()
+  .min(-1e9)
+  .max(1e9)
+  .refine((n) => n === 0 || Math.abs(n) >= 1e-130);
+
+/** The cursor's shape: a segment index and the bySegment index's LastEvaluatedKey. */
+const cursorSchema = z
+  .object({
+    s: z.number().int().min(0),
+    k: z
+      .object({
+        pk: z.string().min(1),
+        sk: z.string().min(1),
+        gsi1pk: z.string().min(1),
+        gsi1sk: keyNumber,
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
-function decodeCursor(text: string): Cursor {
+
+/**
+ * Decodes a cursor for this query's segment order. A cursor that this API could not have returned
+ * for it (bad JSON, a made-up start key, a segment index out of range) is a 400 naming `cursor`,
+ * never a DynamoDB error.
+ */
+function decodeCursor(text: string, order: readonly string[]): Cursor {
+  const invalid = new ValidationError([{ field: 'cursor', message: 'not a cursor returned by this API' }]);
+  let raw: unknown;
   try {
-    const c = JSON.parse(Buffer.from(text, 'base64url').toString()) as Cursor;
-    if (typeof c.s !== 'number') throw new Error('bad cursor');
-    return c;
+    raw = JSON.parse(Buffer.from(text, 'base64url').toString());
   } catch {
-    throw new ValidationError([{ field: 'cursor', message: 'not a cursor returned by this API' }]);
+    throw invalid;
   }
+  const parsed = cursorSchema.safeParse(raw);
+  if (!parsed.success) throw invalid;
+  const segment = order[parsed.data.s];
+  if (segment === undefined) throw invalid;
+  if (parsed.data.k && parsed.data.k.gsi1pk !== segmentPartitionKey(segment)) throw invalid;
+  return parsed.data;
 }
 
 /**
@@ -169,7 +204,7 @@ export async function listLeads(store: LeadStore, query: Record<string, string |
     ]);
   }
   const order = q.segment ? [q.segment] : segments;
-  let cursor: Cursor = q.cursor ? decodeCursor(q.cursor) : { s: 0 };
+  let cursor: Cursor = q.cursor ? decodeCursor(q.cursor, order) : { s: 0 };
   const items: (LeadSummary & { explanation?: unknown })[] = [];
   while (items.length < q.limit && cursor.s < order.length) {
     const page = await store.query(

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A condition tests one field of a lead profile (fit, disqualification, source weighting,

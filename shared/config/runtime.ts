@@ -1,4 +1,4 @@
-import { loadClientConfig, parseClientConfig } from './load.ts';
+import { parseClientConfig } from './parse.ts';
 import type { ClientConfig } from './schema.ts';
 
 let cached: ClientConfig | undefined;
@@ -6,17 +6,16 @@ let cached: ClientConfig | undefined;
 /**
  * The client configuration a function runs with. Deployed, the CDK bundles it into the code as
  * `process.env.LEADSCORE_CLIENT_CONFIG` (an esbuild define, so no size-limited environment
- * variable and no file read); locally it comes from that variable or `LEADSCORE_CONFIG_PATH`.
+ * variable and no file read); the local runtime sets the same variable. Functions never parse
+ * YAML, so the YAML parser stays out of their bundles.
  */
 export function runtimeClientConfig(): ClientConfig {
   if (cached) return cached;
   const inline = process.env.LEADSCORE_CLIENT_CONFIG;
   if (inline) {
     cached = parseClientConfig(JSON.parse(inline), 'LEADSCORE_CLIENT_CONFIG');
-  } else if (process.env.LEADSCORE_CONFIG_PATH) {
-    cached = loadClientConfig(process.env.LEADSCORE_CONFIG_PATH);
   } else {
-    throw new Error('No client configuration: set LEADSCORE_CLIENT_CONFIG or LEADSCORE_CONFIG_PATH');
+    throw new Error('No client configuration: set LEADSCORE_CLIENT_CONFIG (the validated config as JSON)');
   }
   return cached;
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The events leadscore puts on a client's bus (PRODUCT §4.1), with source `leadscore.<client>`.

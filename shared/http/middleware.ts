@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
-import { formatPath } from '#shared/config/load.ts';
+import * as z from 'zod';
+import { formatPath } from '#shared/config/parse.ts';
 import { maskEmailsIn } from '#shared/logging.ts';
 import { errorBody, HttpError, json, ValidationError } from './errors.ts';
 
@@ -11,7 +11,9 @@ type Request = middy.Request<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
 /** zod issues as field issues, with `prefix` before each path (`events[2]`). */
 export function zodFieldIssues(error: z.ZodError, prefix = ''): { field: string; message: string }[] {
   return error.issues.map((issue) => {
-    const path = formatPath(issue.path);
+    // An unknown key is named by the key itself, not by the object that holds it.
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+    const path = formatPath(keys.length === 1 ? [...issue.path, keys[0]!] : issue.path);
     const field =
       prefix && path
         ? path.startsWith('[')
@@ -92,6 +94,43 @@ export function bodyLimit(
           { field: 'body', message: `larger than ${maxBytes} bytes` },
         ]);
       }
+    },
+  };
+}
+
+/**
+ * One spelling of a Content-Type value: media types are case-insensitive and parameters may be
+ * spaced, quoted and ordered freely (RFC 9110 §8.3.1), but middy's body parsers match a single
+ * spelling (`multipart/form-data; boundary=x`). Keeps the boundary and charset parameters.
+ */
+export function canonicalContentType(header: string): string {
+  const [type = '', ...parameters] = header.split(';');
+  const kept = new Map<string, string>();
+  for (const parameter of parameters) {
+    const equals = parameter.indexOf('=');
+    const name = parameter.slice(0, Math.max(equals, 0)).trim().toLowerCase();
+    if ((name !== 'boundary' && name !== 'charset') || kept.has(name)) continue;
+    const value = parameter.slice(equals + 1).trim();
+    kept.set(name, /^".*"$/.test(value) ? value.slice(1, -1) : value);
+  }
+  const boundary = kept.get('boundary');
+  const charset = kept.get('charset');
+  return [
+    type.trim().toLowerCase(),
+    ...(boundary === undefined ? [] : [`boundary=${boundary}`]),
+    ...(charset === undefined ? [] : [`charset=${charset}`]),
+  ].join('; ');
+}
+
+/** Rewrites the request's Content-Type to {@link canonicalContentType} before any body parser. */
+export function normaliseContentType(): middy.MiddlewareObj<
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2
+> {
+  return {
+    before: async ({ event }) => {
+      const header = event.headers?.['content-type'];
+      if (header) event.headers['content-type'] = canonicalContentType(header);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { loadClientConfig } from '#shared/config/load.ts';
 /**
  * The environment contract of the Lambda functions, filled in for the local product. The handlers
  * read it at import time, so it must be in `process.env` before the first handler module loads.
@@ -37,6 +38,8 @@ export function localFunctionEnvironment(input: LocalFunctionEnvInput): LocalFun
     TABLE_NAME: input.tableName,
     EVENT_BUS_NAME: input.eventBusName,
     LEADSCORE_CONFIG_PATH: input.configPath,
+    // As deployed: the validated configuration itself, so functions never parse YAML.
+    LEADSCORE_CLIENT_CONFIG: JSON.stringify(loadClientConfig(input.configPath)),
     LEADSCORE_DYNAMODB_ENDPOINT: input.dynamoEndpoint,
     LEADSCORE_EVENTBRIDGE_ENDPOINT: input.eventBridgeEndpoint,
     LEADSCORE_API_KEY: input.apiKey,
@@ -52,7 +55,7 @@ export function localFunctionEnvironment(input: LocalFunctionEnvInput): LocalFun
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
   };
-  return { set, unset: ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'LEADSCORE_CLIENT_CONFIG'] };
+  return { set, unset: ['AWS_SESSION_TOKEN', 'AWS_PROFILE'] };
 }
 
 /** Applies a {@link LocalFunctionEnv} to `env` (by default `process.env`). */

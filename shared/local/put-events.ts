@@ -5,7 +5,7 @@
  * real `@aws-sdk/client-eventbridge` client sees the answers it would get from AWS.
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BusEnvelope } from '#shared/events/contracts.ts';
 
 /** One `PutEvents` entry, as the SDK sends it (`Time` arrives as epoch seconds over the wire). */

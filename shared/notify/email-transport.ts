@@ -1,5 +1,4 @@
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import nodemailer from 'nodemailer';
 import type { EmailMessage } from './email.ts';
 import { isLocalRun, type NotifierEnv } from './env.ts';
 
@@ -43,11 +42,12 @@ export function sesTransport(client: SESv2Client): EmailTransport {
  * runs against a mail catcher. Recipients the server rejects make the send fail.
  */
 export function smtpTransport(url: string): EmailTransport {
-  const transporter = nodemailer.createTransport(url);
+  // Loaded on first use: only local runs send SMTP, so deployed bundles leave nodemailer out.
+  const transporter = import('nodemailer').then(({ default: nodemailer }) => nodemailer.createTransport(url));
   return {
     kind: 'smtp',
     async send(email, messageId) {
-      const info = await transporter.sendMail({ ...email, messageId });
+      const info = await (await transporter).sendMail({ ...email, messageId });
       if (info.rejected.length > 0) {
         throw new Error(`SMTP server rejected ${info.rejected.length} recipient(s)`);
       }

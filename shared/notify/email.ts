@@ -1,4 +1,3 @@
-import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { NotificationDetail, NotifyingDetailType } from './envelope.ts';
 import { formatScore, headline, leadFacts } from './summary.ts';
 
@@ -119,6 +118,8 @@ export function messageIdFor(notificationId: string, from: string): string {
 
 /** The email as an RFC 822 message (multipart/alternative), e.g. for the local outbox `.eml`. */
 export async function toRfc822(email: EmailMessage, messageId: string, date = new Date()): Promise<Buffer> {
+  // The outbox is local-only: loading the composer on use keeps nodemailer out of deployed bundles.
+  const { default: MailComposer } = await import('nodemailer/lib/mail-composer/index.js');
   const node = new MailComposer({ ...email, messageId, date }).compile();
   return node.build();
 }

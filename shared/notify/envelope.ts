@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { formatIssues } from '#shared/config/load.ts';
+import * as z from 'zod';
+import { formatIssues } from '#shared/config/parse.ts';
 import {
   DETAIL_TYPES,
   type SegmentChangedDetail,

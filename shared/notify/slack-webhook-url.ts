@@ -1,5 +1,5 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ClientConfig } from '#shared/config/schema.ts';
 import { isLocalRun, type NotifierEnv } from './env.ts';
 import type { ChosenRoute } from './routing.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Variables every leadscore function needs; each handler extends this schema with its own. */
 export const baseEnvSchema = z.object({

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ClientConfig } from '#shared/config/schema.ts';
 import { type OutgoingEvent, sourceFor } from '#shared/events/contracts.ts';
-import { publishEvents } from '#shared/events/publisher.ts';
+import { coalescingPublisher, type Publish, publishEvents } from '#shared/events/publisher.ts';
 import { routeFor } from '#shared/notify/routing.ts';
 import { applyEvent, newLeadState } from '#shared/scoring/engine.ts';
 import { type CompiledModel, compileModel } from '#shared/scoring/model.ts';
@@ -96,11 +96,17 @@ export class LeadStore {
   readonly model: CompiledModel;
   readonly tableName: string;
   readonly doc: DynamoDBDocumentClient;
+  /** Concurrent ingestions in this process share PutEvents requests. */
+  private readonly publishShared: Publish;
 
   constructor(private readonly options: LeadStoreOptions) {
     this.doc = options.doc;
     this.tableName = options.tableName;
     this.model = compileModel(options.config);
+    this.publishShared = coalescingPublisher(options.eventBridge, {
+      busName: options.busName,
+      source: sourceFor(options.config.client),
+    });
   }
 
   get config(): ClientConfig {
@@ -347,10 +353,7 @@ export class LeadStore {
    */
   async publish(events: readonly OutgoingEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const { failed } = await publishEvents(this.options.eventBridge, events, {
-      busName: this.options.busName,
-      source: sourceFor(this.options.config.client),
-    });
+    const { failed } = await this.publishShared(events);
     for (const { event, error } of failed) {
       await this.doc.send(
         new PutCommand({
