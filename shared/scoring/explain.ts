@@ -56,6 +56,7 @@ export function explain(state: LeadState, model: CompiledModel, now: number): Ex
   }
   let awardedSum = 0;
   for (const [ruleId, tally] of Object.entries(state.tallies)) {
+    if (!tally) continue; // rules that never fired may hold an empty slot
     awardedSum += tally.awarded;
     const extras = [`${tally.count}×`];
     if (tally.bonus > 0) extras.push(`incl. ${fmt(tally.bonus)} repeat bonus`);
