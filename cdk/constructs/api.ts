@@ -7,8 +7,8 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { resourceName, secretName } from '#cdk/names.ts';
 import type { ClientConfig } from '#shared/config/schema.ts';
-import { resourceName, secretName } from '../names.ts';
 import { DOMAIN_LIST_PACKAGES, LeadscoreFunction } from './leadscore-function.ts';
 
 /** Route keys of the HTTP API, as API Gateway writes them (and the local API matches them). */

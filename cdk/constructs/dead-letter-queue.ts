@@ -1,7 +1,7 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { resourceName } from '../names.ts';
+import { resourceName } from '#cdk/names.ts';
 
 /** Properties of a {@link DeadLetterQueue}. */
 export interface DeadLetterQueueProps {

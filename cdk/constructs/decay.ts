@@ -7,9 +7,9 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
+import { CronTranslationError, toSchedulerCron } from '#cdk/cron.ts';
+import { resourceName } from '#cdk/names.ts';
 import type { ClientConfig } from '#shared/config/schema.ts';
-import { CronTranslationError, toSchedulerCron } from '../cron.ts';
-import { resourceName } from '../names.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { DOMAIN_LIST_PACKAGES, LeadscoreFunction } from './leadscore-function.ts';
 

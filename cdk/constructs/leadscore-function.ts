@@ -9,9 +9,9 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { resourceName } from '#cdk/names.ts';
 import type { ClientConfig } from '#shared/config/schema.ts';
 import { GLOBAL_SECONDARY_INDEXES } from '#shared/store/table-definition.ts';
-import { resourceName } from '../names.ts';
 
 /** The repository root: entries, the lock file and node_modules are found from here. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { resourceName } from '../names.ts';
+import { resourceName } from '#cdk/names.ts';
 import type { DeadLetterQueue } from './dead-letter-queue.ts';
 import type { LeadscoreFunction } from './leadscore-function.ts';
 

@@ -6,9 +6,9 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
+import { resourceName, secretName } from '#cdk/names.ts';
 import type { ClientConfig } from '#shared/config/schema.ts';
 import { notificationPatterns } from '#shared/events/contracts.ts';
-import { resourceName, secretName } from '../names.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { type FunctionName, LeadscoreFunction } from './leadscore-function.ts';
 

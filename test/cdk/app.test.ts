@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, clientFiles } from '#cdk/build-app.ts';
+import { PROJECT_ROOT } from '#cdk/constructs/leadscore-function.ts';
 import { ConfigError } from '#shared/config/load.ts';
-import { buildApp, clientFiles } from '../../cdk/build-app.ts';
-import { PROJECT_ROOT } from '../../cdk/constructs/leadscore-function.ts';
 
 const BROKEN = `client: broken
 displayName: ""

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CronTranslationError, toSchedulerCron } from '../../cdk/cron.ts';
+import { CronTranslationError, toSchedulerCron } from '#cdk/cron.ts';
 
 describe('toSchedulerCron', () => {
   it('It should add the year and a ? day-of-week to a daily cron', () => {

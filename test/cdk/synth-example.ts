@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import type { PolicyValidationPluginReport } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { buildApp } from '../../cdk/build-app.ts';
-import type { LeadscoreStack } from '../../cdk/stack.ts';
+import { buildApp } from '#cdk/build-app.ts';
+import type { LeadscoreStack } from '#cdk/stack.ts';
 
 /** One synthesized example stack, shared by the tests of a file (bundling six functions is slow). */
 export interface SynthesizedStack {
