@@ -1,0 +1,283 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wrapDocument } from '#shared/clients/aws.ts';
+import { loadClientConfig } from '#shared/config/load.ts';
+import { type BusEnvelope, DETAIL_TYPES, sourceFor } from '#shared/events/contracts.ts';
+import { localDynamoClientConfig } from '#shared/local/dynamodb-local.ts';
+import { LocalEventBus } from '#shared/local/event-bus.ts';
+import { observe } from '#shared/scoring/engine.ts';
+import { leadIdFor } from '#shared/store/identity.ts';
+import { stateOf } from '#shared/store/lead-item.ts';
+import { LeadStore } from '#shared/store/lead-store.ts';
+import { freshTable, testDynamoClient, testDynamoEndpoint } from '#test/support/dynamo.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const EVENTS_FIXTURE = 'test/fixtures/cli/events.ndjson';
+const BROKEN_FIXTURE = 'test/fixtures/cli/broken.yaml';
+/** Spawning node with tsx takes a few seconds on a busy machine. */
+const CLI_TIMEOUT = 90_000;
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `leadscore <args>` as an operator would, in a child process (asynchronously). */
+function leadscore(args: string[]): Promise<CliRun> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/cli.ts', ...args],
+      { cwd: ROOT, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        done({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+describe('leadscore validate', () => {
+  it('It should print OK and exit 0 for a valid configuration', { timeout: CLI_TIMEOUT }, async () => {
+    const run = await leadscore(['validate', 'example']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^OK\s+clients\/example\.yaml$/m);
+  });
+
+  it('It should validate every file in clients/ when given none', { timeout: CLI_TIMEOUT }, async () => {
+    const run = await leadscore(['validate']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('clients/example.yaml');
+    expect(run.stdout).not.toContain('client.schema.json');
+  });
+
+  it('It should list every error with its path and exit 1 for a bad configuration', {
+    timeout: CLI_TIMEOUT,
+  }, async () => {
+    const run = await leadscore(['validate', 'example', BROKEN_FIXTURE]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^OK\s+clients\/example\.yaml$/m);
+    expect(run.stdout).toMatch(
+      new RegExp(`^FAIL\\s+${BROKEN_FIXTURE.replace(/\./g, '\\.')} \\(3 errors\\)$`, 'm'),
+    );
+    expect(run.stdout).toMatch(/^ {2}model\.fit\.rules\[0\]\.points: /m);
+    expect(run.stdout).toMatch(/^ {2}model\.engagement\.rules\[0\]\.when\[0\]\.op: /m);
+    expect(run.stdout).toMatch(/^ {2}model\.decay\.halfLifeDays: /m);
+  });
+
+  it('It should report a file that does not exist', { timeout: CLI_TIMEOUT }, async () => {
+    const run = await leadscore(['validate', 'test/fixtures/cli/missing.yaml']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('(file): not found');
+  });
+});
+
+describe('leadscore simulate', () => {
+  it('It should rank the leads of an events file with segment, grade and reasons', {
+    timeout: CLI_TIMEOUT,
+  }, async () => {
+    const run = await leadscore(['simulate', '--events', EVENTS_FIXTURE, '--at', '2026-11-04T00:00:00Z']);
+    expect(run.code).toBe(0);
+    const rows = run.stdout.split('\n').filter((line) => /^\d+\s/.test(line));
+    expect(rows.map((row) => row.split(/\s+/).slice(0, 5))).toEqual([
+      ['1', expect.any(String), 'hot', 'A', 'ada@acme-analytics.com'],
+      ['2', expect.any(String), 'warm', 'B', 'carol@globex.io'],
+      ['3', expect.any(String), 'cold', 'D', 'bob@gmail.com'],
+    ]);
+    expect(rows[0]).toContain('demo-request: 30');
+    // zed's only event is after --at.
+    expect(run.stdout).toContain('Left out 1 event(s) after --at.');
+  });
+
+  it('It should count an anonymous visitor’s pages once the visitor is identified', {
+    timeout: CLI_TIMEOUT,
+  }, async () => {
+    const run = await leadscore([
+      'simulate',
+      '--events',
+      EVENTS_FIXTURE,
+      '--at',
+      '2026-11-04T00:00:00Z',
+      '--json',
+    ]);
+    expect(run.code).toBe(0);
+    const simulation = JSON.parse(run.stdout) as {
+      events: number;
+      ranked: { email: string; score: number; reasons: string[] }[];
+    };
+    expect(simulation.events).toBe(7);
+    const carol = simulation.ranked.find((lead) => lead.email === 'carol@globex.io');
+    // contact form 25 + fit (industry 15, manager 10, size 10, missing phone −5) + email click 12
+    // + the pricing page read before the form (10), each decayed a little.
+    expect(carol!.score).toBeGreaterThan(67);
+    expect(carol!.score).toBeLessThan(77);
+  });
+
+  it('It should name the line and field of every bad event and exit 1', {
+    timeout: CLI_TIMEOUT,
+  }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'leadscore-cli-'));
+    const file = join(dir, 'bad.ndjson');
+    await writeFile(file, '{"email":"x@y.com","type":"Page View"}\nnot json\n');
+    try {
+      const run = await leadscore(['simulate', '--events', file]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('line 1: type: event types are snake_case');
+      expect(run.stderr).toContain('line 2: not JSON');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('leadscore usage', () => {
+  it('It should print the usage and exit 2 for an unknown command', { timeout: CLI_TIMEOUT }, async () => {
+    const run = await leadscore(['frobnicate']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('Unknown command "frobnicate"');
+    expect(run.stderr).toContain('Usage: leadscore <command>');
+  });
+
+  it('It should exit 2 when decay is run without --now', { timeout: CLI_TIMEOUT }, async () => {
+    const run = await leadscore([
+      'decay',
+      '--endpoint',
+      'http://127.0.0.1:1',
+      '--bus-endpoint',
+      'http://127.0.0.1:1',
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--now');
+  });
+});
+
+describe('leadscore decay on DynamoDB Local', () => {
+  const config = loadClientConfig('example');
+  const T0 = Date.parse('2026-11-02T09:00:00Z');
+  const NOW = new Date(T0 + 9 * 86_400_000).toISOString();
+  const emails = Array.from({ length: 8 }, (_, i) => `lead${i}@cli-decay.com`);
+  const published: BusEnvelope[] = [];
+  let store: LeadStore;
+  let bus: LocalEventBus;
+  let busEndpoint: string;
+  let tableName: string;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    tableName = await freshTable('cli-decay');
+    dataDir = await mkdtemp(join(tmpdir(), 'leadscore-cli-bus-'));
+    bus = new LocalEventBus({
+      name: 'leadscore-example',
+      dataDir,
+      rules: [
+        {
+          name: 'record',
+          pattern: { source: [sourceFor('example')] },
+          targets: [{ name: 'recorder', invoke: async (envelope) => void published.push(envelope) }],
+        },
+      ],
+    });
+    busEndpoint = await bus.listen();
+    const { region, credentials } = localDynamoClientConfig(busEndpoint);
+    store = new LeadStore({
+      doc: wrapDocument(testDynamoClient()),
+      tableName,
+      config,
+      eventBridge: new EventBridgeClient({ endpoint: busEndpoint, region, credentials }),
+      busName: bus.name,
+    });
+    for (const [i, email] of emails.entries()) {
+      const profile = {
+        email,
+        company: 'CliCo',
+        phone: '1',
+        jobTitle: 'VP Sales',
+        industry: 'software',
+        employees: 500,
+        country: 'US',
+      };
+      await store.ingest(
+        {
+          eventId: `f-${i}`,
+          email,
+          type: 'form_submit',
+          occurredAt: T0,
+          attributes: { formId: 'newsletter' },
+          profile,
+        },
+        T0,
+      );
+      for (let k = 0; k < i % 4; k++) {
+        await store.ingest(
+          { eventId: `w-${i}-${k}`, email, type: 'webinar_attended', occurredAt: T0 + k, attributes: {} },
+          T0 + k,
+        );
+      }
+    }
+    await bus.whenIdle();
+    published.length = 0;
+  });
+
+  afterAll(async () => {
+    await bus.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const decay = () =>
+    leadscore([
+      'decay',
+      '--now',
+      NOW,
+      '--endpoint',
+      testDynamoEndpoint(),
+      '--table',
+      tableName,
+      '--bus-endpoint',
+      busEndpoint,
+    ]);
+
+  it('It should store the decayed leads, list each change and publish its events', {
+    timeout: CLI_TIMEOUT,
+  }, async () => {
+    const expected = new Map<string, string>();
+    for (const email of emails) {
+      const item = await store.getLeadItem(leadIdFor(email));
+      const { state, changes } = observe(stateOf(item!), store.model, Date.parse(NOW));
+      if (changes.segmentChange)
+        expected.set(item!.leadId, `${changes.segmentChange.from} → ${state.segment}`);
+    }
+    expect(expected.size).toBeGreaterThan(0);
+
+    const run = await decay();
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`Changed leads: ${expected.size}`);
+    for (const [leadId, move] of expected) expect(run.stdout).toContain(`${leadId}  ${move}`);
+    for (const [leadId] of expected) {
+      const item = await store.getLeadItem(leadId);
+      expect(item!.updatedAt).toBe(NOW);
+    }
+    await bus.whenIdle();
+    const segmentEvents = published.filter((e) => e['detail-type'] === DETAIL_TYPES.segmentChanged);
+    expect(segmentEvents.map((e) => (e.detail as { leadId: string }).leadId).sort()).toEqual(
+      [...expected.keys()].sort(),
+    );
+  });
+
+  it('It should change nothing when run again for the same time', { timeout: CLI_TIMEOUT }, async () => {
+    await bus.whenIdle();
+    published.length = 0;
+    const run = await decay();
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Items read: 0, written: 0');
+    expect(run.stdout).toContain('Changed leads: 0');
+    expect(run.stdout).toContain('Events published: 0');
+    await bus.whenIdle();
+    expect(published).toEqual([]);
+  });
+});
