@@ -3,6 +3,7 @@ import { ValidationError } from '#shared/http/errors.ts';
 import { zodFieldIssues } from '#shared/http/middleware.ts';
 import { contentEventId } from '#shared/store/identity.ts';
 import type { IngestEvent, IngestResult, LeadStore } from '#shared/store/lead-store.ts';
+import { isReservedFieldName } from './field-names.ts';
 
 /** Most events in one POST /v1/events (PRODUCT §3.2). */
 export const MAX_BATCH = 500;
@@ -51,7 +52,14 @@ export const incomingEventSchema = z
       .optional()
       .describe('ISO 8601; defaults to the time of receipt.'),
     attributes: z
-      .record(z.string().min(1).max(64), attributeValue)
+      .record(
+        z
+          .string()
+          .min(1)
+          .max(64)
+          .refine((k) => !isReservedFieldName(k), 'reserved attribute name'),
+        attributeValue,
+      )
       .refine((a) => Object.keys(a).length <= 50, 'at most 50 attributes')
       .default({}),
   })

@@ -3,6 +3,7 @@ import type { FormConfig } from '#shared/config/schema.ts';
 import type { FieldIssue } from '#shared/http/errors.ts';
 import type { Profile } from '#shared/scoring/types.ts';
 import { contentEventId, normaliseEmail } from '#shared/store/identity.ts';
+import { isReservedFieldName } from './field-names.ts';
 
 /** Standard profile fields (PRODUCT §3.6): a form input with one of these names maps to itself. */
 export const STANDARD_FIELDS = [
@@ -106,8 +107,8 @@ export function parseFormSubmission(
     const value = raw.trim();
     if (value === '') continue;
     const target = Object.hasOwn(form.fields, input) ? form.fields[input]! : input;
-    if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(target)) {
-      issues.push({ field: input, message: 'field names are letters, digits and _' });
+    if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(target) || isReservedFieldName(target)) {
+      issues.push({ field: input, message: 'field names are letters, digits and _, and not reserved words' });
       continue;
     }
     profile[target] = value;

@@ -142,7 +142,7 @@ describe('POST /v1/events: one event', () => {
     {
       name: 'an unknown property',
       body: { email: 'a@acme-corp.com', type: 'page_view', colour: 'red' },
-      field: 'body',
+      field: 'colour',
     },
     {
       name: 'an attribute of the wrong type',
