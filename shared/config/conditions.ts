@@ -22,7 +22,8 @@ export const conditionSchema = z.discriminatedUnion('op', [
       value: scalar,
       ignoreCase: z.boolean().default(true).describe('Compare strings case-insensitively (default true).'),
     })
-    .strict(),
+    .strict()
+    .describe('The field equals the value (strings trimmed; numbers also match numeric strings).'),
   z
     .object({
       op: z.literal('oneOf'),
@@ -30,7 +31,8 @@ export const conditionSchema = z.discriminatedUnion('op', [
       values: z.array(scalar).min(1),
       ignoreCase: z.boolean().default(true),
     })
-    .strict(),
+    .strict()
+    .describe('The field equals one of the values.'),
   z
     .object({
       op: z.literal('range'),
@@ -42,14 +44,16 @@ export const conditionSchema = z.discriminatedUnion('op', [
     .refine((c) => c.min !== undefined || c.max !== undefined, {
       message: 'range needs min, max or both',
       path: ['min'],
-    }),
+    })
+    .describe('The field is a number (or numeric string) within min..max, both inclusive.'),
   z
     .object({
       op: z.literal('contains'),
       field,
       value: z.string().min(1).describe('Substring, matched case-insensitively.'),
     })
-    .strict(),
+    .strict()
+    .describe('The field is a string containing the value, in any case.'),
   z
     .object({
       op: z.literal('regex'),
@@ -71,9 +75,16 @@ export const conditionSchema = z.discriminatedUnion('op', [
           message: `invalid regular expression: ${(error as Error).message}`,
         });
       }
-    }),
-  z.object({ op: z.literal('missing'), field }).strict(),
-  z.object({ op: z.literal('present'), field }).strict(),
+    })
+    .describe('The field matches the regular expression (JavaScript syntax; flags default to i).'),
+  z
+    .object({ op: z.literal('missing'), field })
+    .strict()
+    .describe('The field is absent, null or blank (no phone, no company).'),
+  z
+    .object({ op: z.literal('present'), field })
+    .strict()
+    .describe('The field has a non-blank value.'),
   z
     .object({
       op: z.literal('inList'),
@@ -85,7 +96,10 @@ export const conditionSchema = z.discriminatedUnion('op', [
           'A list name: one of the built-in maintained lists (personal-email-domains, disposable-email-domains) or a key of the top-level `lists`.',
         ),
     })
-    .strict(),
+    .strict()
+    .describe(
+      'The field (trimmed, any case) is in a named list: a maintained built-in one or one of `lists`.',
+    ),
 ]);
 
 export type Condition = z.infer<typeof conditionSchema>;

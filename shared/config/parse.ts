@@ -21,7 +21,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
   }, '');
 }
 
-/** Every zod issue as `path: message`, in document order. */
+/** Every zod issue as `path: message`: field errors in document order, then cross-field ones. */
 export function formatIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => `${formatPath(issue.path) || '(root)'}: ${issue.message}`);
 }

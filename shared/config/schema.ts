@@ -14,6 +14,15 @@ const ruleId = z
 
 const points = z.number().finite().describe('Points this rule gives (negative for a penalty).');
 
+const ruleDescription = z.string().optional().describe('What the rule is for; for people only.');
+
+/**
+ * An http(s) URL. Giving zod a protocol makes it parse with `URL.parse` instead of
+ * `URL.canParse`, whose V8 fast path on Node 20 was seen to reject a valid URL
+ * (`http://127.0.0.1:3000/thanks.html` of the example client) once the process was warm.
+ */
+const httpUrl = () => z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+
 const windowCap = z
   .object({
     points: z.number().positive().describe('Most points counted within the window.'),
@@ -24,7 +33,7 @@ const windowCap = z
 export const fitRuleSchema = z
   .object({
     id: ruleId,
-    description: z.string().optional(),
+    description: ruleDescription,
     when: z.array(conditionSchema).min(1).describe('Conditions on the profile; all must hold.'),
     points,
   })
@@ -33,7 +42,7 @@ export const fitRuleSchema = z
 export const engagementRuleSchema = z
   .object({
     id: ruleId,
-    description: z.string().optional(),
+    description: ruleDescription,
     event: z
       .string()
       .regex(/^[a-z][a-z0-9_]*$/, 'event types are snake_case')
@@ -47,7 +56,8 @@ export const engagementRuleSchema = z
         maxRepeats: z.number().int().positive().describe('How many repeats earn the bonus.'),
       })
       .strict()
-      .optional(),
+      .optional()
+      .describe('Repeat bonus (+5–10 per repeat of the same action in the background tables).'),
     cap: windowCap.optional().describe('Cap on the points this rule gives within a sliding window.'),
   })
   .strict();
@@ -56,14 +66,14 @@ export const disqualificationRuleSchema = z
   .object({
     id: ruleId,
     reason: z.string().min(1).describe('Shown to sales and in the Lead Disqualified event.'),
-    when: z.array(conditionSchema).min(1),
+    when: z.array(conditionSchema).min(1).describe('Conditions on the profile; all must hold.'),
   })
   .strict();
 
 export const sourceRuleSchema = z
   .object({
     id: ruleId,
-    description: z.string().optional(),
+    description: ruleDescription,
     when: z.array(conditionSchema).min(1).describe('Conditions on the profile (source, campaign).'),
     points: z.number().finite().default(0).describe('Points added to the score (never decay).'),
     multiplier: z.number().positive().default(1).describe('Multiplier applied to the engagement score.'),
@@ -102,7 +112,8 @@ const bandSchema = z
     name: z
       .string()
       .regex(/^[a-z][a-z0-9-]*$/)
-      .refine((n) => n !== 'disqualified', 'the segment name "disqualified" is reserved'),
+      .refine((n) => n !== 'disqualified', 'the segment name "disqualified" is reserved')
+      .describe('Segment name (hot, warm, cold, ...); "disqualified" is reserved.'),
     min: z.number().optional().describe('Lowest score in this band; the last band has no min.'),
   })
   .strict();
@@ -136,7 +147,10 @@ const bandsSchema = z
 
 export const thresholdSchema = z
   .object({
-    name: z.string().regex(/^[a-z][a-z0-9-]*$/),
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*$/)
+      .describe('Threshold name (mql, ...): in the Lead Threshold Crossed event and notifyOn.'),
     score: z.number().describe('Crossing this score upward emits Lead Threshold Crossed.'),
     rearmBelow: z
       .number()
@@ -154,18 +168,26 @@ export const thresholdSchema = z
 
 const gradeSchema = z
   .object({
-    grade: z.string().regex(/^[A-Z]$/),
+    grade: z
+      .string()
+      .regex(/^[A-Z]$/)
+      .describe('Grade letter, read with the segment as "A / hot".'),
     minFit: z.number().optional().describe('Lowest fit score for this grade; the last grade has no minFit.'),
   })
   .strict();
 
 export const accountSchema = z
   .object({
-    enabled: z.boolean().default(true),
-    method: z.enum(['sum', 'topN', 'cappedSum']).default('topN'),
-    topN: z.number().int().positive().default(3),
+    enabled: z.boolean().default(true).describe('Roll leads of one company up into an account score.'),
+    method: z
+      .enum(['sum', 'topN', 'cappedSum'])
+      .default('topN')
+      .describe("How the account score adds up its leads' scores: all, the top N, or all up to cap."),
+    topN: z.number().int().positive().default(3).describe('How many of the best leads count for topN.'),
     cap: z.number().positive().optional().describe('Upper bound of the account score for cappedSum.'),
-    segments: bandsSchema.default([{ name: 'hot', min: 200 }, { name: 'warm', min: 100 }, { name: 'cold' }]),
+    segments: bandsSchema
+      .default([{ name: 'hot', min: 200 }, { name: 'warm', min: 100 }, { name: 'cold' }])
+      .describe('Score bands of the account score, highest first.'),
   })
   .strict()
   .refine((a) => a.method !== 'cappedSum' || a.cap !== undefined, {
@@ -176,21 +198,49 @@ export const accountSchema = z
 export const modelSchema = z
   .object({
     version: z.string().min(1).describe('Model version recorded with every score.'),
-    fit: z.object({ rules: z.array(fitRuleSchema).default([]) }).strict(),
+    fit: z
+      .object({
+        rules: z
+          .array(fitRuleSchema)
+          .default([])
+          .describe('Fit rules: points for who the lead is; they never decay.'),
+      })
+      .strict()
+      .describe('The explicit (fit) score, from profile attributes.'),
     engagement: z
       .object({
-        rules: z.array(engagementRuleSchema).default([]),
+        rules: z
+          .array(engagementRuleSchema)
+          .default([])
+          .describe('Engagement rules: points for what the lead does; they decay.'),
         categories: z
-          .record(z.string(), z.object({ cap: windowCap }).strict())
+          .record(
+            z.string(),
+            z.object({ cap: windowCap.describe('The cap every rule of the category shares.') }).strict(),
+          )
           .default({})
           .describe('Caps shared by every rule of a category.'),
       })
-      .strict(),
-    disqualify: z.array(disqualificationRuleSchema).default([]),
-    source: z.array(sourceRuleSchema).default([]),
-    decay: decaySchema.default({ halfLifeDays: 7, inactivity: [] }),
-    thresholds: z.array(thresholdSchema).default([{ name: 'mql', score: 100, lifecycle: 'mql' }]),
-    segments: bandsSchema.default([{ name: 'hot', min: 100 }, { name: 'warm', min: 50 }, { name: 'cold' }]),
+      .strict()
+      .describe('The implicit (engagement) score, from events.'),
+    disqualify: z
+      .array(disqualificationRuleSchema)
+      .default([])
+      .describe('Hard rules: a matching lead is disqualified (sticky) and never alerts.'),
+    source: z
+      .array(sourceRuleSchema)
+      .default([])
+      .describe('Lead source weighting: points and engagement multipliers by source or campaign.'),
+    decay: decaySchema
+      .default({ halfLifeDays: 7, inactivity: [] })
+      .describe('How engagement decays; fit and source points never do.'),
+    thresholds: z
+      .array(thresholdSchema)
+      .default([{ name: 'mql', score: 100, lifecycle: 'mql' }])
+      .describe('Scores whose upward crossing emits one event, with hysteresis.'),
+    segments: bandsSchema
+      .default([{ name: 'hot', min: 100 }, { name: 'warm', min: 50 }, { name: 'cold' }])
+      .describe('Score bands, highest first; every change of segment emits one event.'),
     grades: z
       .array(gradeSchema)
       .min(1)
@@ -199,28 +249,34 @@ export const modelSchema = z
         { grade: 'B', minFit: 20 },
         { grade: 'C', minFit: 0 },
         { grade: 'D' },
-      ]),
-    account: accountSchema.default({
-      enabled: true,
-      method: 'topN',
-      topN: 3,
-      segments: [{ name: 'hot', min: 200 }, { name: 'warm', min: 100 }, { name: 'cold' }],
-    }),
+      ])
+      .describe('Grades from the fit score, highest first.'),
+    account: accountSchema
+      .default({
+        enabled: true,
+        method: 'topN',
+        topN: 3,
+        segments: [{ name: 'hot', min: 200 }, { name: 'warm', min: 100 }, { name: 'cold' }],
+      })
+      .describe('Account score: leads of one company (email domain) rolled up.'),
   })
   .strict();
 
-const profileField = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/);
+const profileField = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_]*$/)
+  .describe('A profile field name (email, company, jobTitle, ... or a custom one).');
 
 export const formSchema = z
   .object({
-    description: z.string().optional(),
+    description: z.string().optional().describe('What the form is; for people only.'),
     fields: z
       .record(z.string(), profileField)
       .default({})
       .describe('Form input name -> profile field. Standard field names map to themselves.'),
     allowedOrigins: z.array(z.string()).default([]).describe('Origins allowed to post with fetch() (CORS).'),
     redirectUrl: z
-      .union([z.url(), z.string().regex(/^\/(?!\/)/, 'a path on the API host, such as /thanks.html')])
+      .union([httpUrl(), z.string().regex(/^\/(?!\/)/, 'a path on the API host, such as /thanks.html')])
       .optional()
       .describe(
         'Thank-you page for plain HTML posts (303 redirect): an absolute URL, or a path on the API host.',
@@ -233,7 +289,13 @@ export const formSchema = z
   })
   .strict();
 
-const ownerSchema = z.object({ name: z.string().min(1), email: z.email() }).strict();
+const ownerSchema = z
+  .object({
+    name: z.string().min(1).describe("The owner's name, shown in notifications."),
+    email: z.email().describe("The owner's email address."),
+  })
+  .strict()
+  .describe('The sales rep who owns the leads this route matches.');
 
 export const routeSchema = z
   .object({
@@ -266,48 +328,62 @@ export const notificationsSchema = z
         segments: z.array(z.string()).default(['hot']).describe('Segments whose entry notifies.'),
       })
       .strict()
-      .default({ thresholds: ['mql'], segments: ['hot'] }),
+      .default({ thresholds: ['mql'], segments: ['hot'] })
+      .describe('Which changes notify sales (disqualified leads never do).'),
     slack: z
       .object({
-        enabled: z.boolean().default(true),
+        enabled: z.boolean().default(true).describe('Post notifications to Slack.'),
         webhookSecretName: z
           .string()
           .optional()
           .describe('Secrets Manager secret holding the default webhook URL.'),
       })
       .strict()
-      .default({ enabled: true }),
+      .default({ enabled: true })
+      .describe('Slack notifier (incoming webhook; Block Kit messages).'),
     email: z
       .object({
-        enabled: z.boolean().default(true),
+        enabled: z.boolean().default(true).describe('Send notification emails.'),
         from: z.email().describe('Sender; its domain is the SES identity.'),
         identity: z.string().optional().describe('SES identity (domain) to create; default the from domain.'),
       })
-      .strict(),
+      .strict()
+      .describe('Email notifier (SES v2 deployed; a local outbox or SMTP locally).'),
     routing: z
       .object({
-        rules: z.array(routingRuleSchema).default([]),
-        default: routeSchema,
+        rules: z
+          .array(routingRuleSchema)
+          .default([])
+          .describe('Routes by territory, industry or size; the first that matches wins.'),
+        default: routeSchema.describe('The route of a lead no rule matches.'),
       })
-      .strict(),
-    leadUrlBase: z.url().optional().describe('Base of the lead links in messages (default: the API URL).'),
+      .strict()
+      .describe('Who is told about a lead: owner, Slack channel and email recipients.'),
+    leadUrlBase: httpUrl().optional().describe('Base of the lead links in messages (default: the API URL).'),
   })
-  .strict();
+  .strict()
+  .describe('Notifications to sales when a lead crosses a threshold or changes segment.');
 
 export const clientConfigSchema = z
   .object({
-    $schema: z.string().optional(),
+    $schema: z.string().optional().describe('JSON Schema of this file, for editors (ignored).'),
     client: z
       .string()
       .regex(/^[a-z][a-z0-9-]{1,30}$/, 'client names are lower-case slugs of 2-31 characters')
       .describe('Client name: stack, table and bus names carry it.'),
-    displayName: z.string().min(1),
+    displayName: z.string().min(1).describe('Human name of the client, shown in messages.'),
     lists: z
-      .record(z.string(), z.array(z.string().min(1)))
+      .record(
+        z.string(),
+        z.array(z.string().min(1)).describe('The values (domains, industries, countries, ...), in any case.'),
+      )
       .default({})
       .describe('Named value lists for inList conditions (competitor domains, customers, ...).'),
-    model: modelSchema,
-    forms: z.record(z.string().regex(/^[a-z0-9-]+$/), formSchema).default({}),
+    model: modelSchema.describe('The scoring model (PRODUCT §2).'),
+    forms: z
+      .record(z.string().regex(/^[a-z0-9-]+$/), formSchema)
+      .default({})
+      .describe('Forms posted to POST /v1/forms/{formId}, by form id.'),
     notifications: notificationsSchema,
     schedule: z
       .object({
@@ -320,26 +396,35 @@ export const clientConfigSchema = z
             timezone: z.string().default('UTC').describe('IANA time zone of the cron.'),
           })
           .strict()
-          .default({ cron: '0 6 * * *', timezone: 'UTC' }),
+          .default({ cron: '0 6 * * *', timezone: 'UTC' })
+          .describe('When the daily decay job runs.'),
       })
       .strict()
-      .default({ decay: { cron: '0 6 * * *', timezone: 'UTC' } }),
+      .default({ decay: { cron: '0 6 * * *', timezone: 'UTC' } })
+      .describe('Scheduled jobs.'),
     retention: z
       .object({
         eventDays: z.number().int().positive().default(400).describe('Raw events expire after this.'),
       })
       .strict()
-      .default({ eventDays: 400 }),
+      .default({ eventDays: 400 })
+      .describe('How long raw events are kept.'),
     api: z
       .object({
         rateLimit: z.number().positive().default(50).describe('Steady requests per second per route.'),
-        burstLimit: z.number().int().positive().default(100),
+        burstLimit: z
+          .number()
+          .int()
+          .positive()
+          .default(100)
+          .describe('Requests allowed in a burst per route.'),
       })
       .strict()
-      .default({ rateLimit: 50, burstLimit: 100 }),
+      .default({ rateLimit: 50, burstLimit: 100 })
+      .describe('HTTP API throttling.'),
   })
   .strict()
-  .superRefine(checkReferences);
+  .superRefine(checkReferences, { when: () => true });
 
 export type ClientConfig = z.infer<typeof clientConfigSchema>;
 export type ModelConfig = ClientConfig['model'];
@@ -351,86 +436,117 @@ export type RoutingRule = z.infer<typeof routingRuleSchema>;
 export type Band = z.infer<typeof bandSchema>;
 
 type Ctx = z.RefinementCtx;
+type Path = (string | number)[];
 
-/** Cross-field checks zod cannot express per field: unique ids, known lists and categories. */
-function checkReferences(config: z.output<z.ZodObject>, ctx: Ctx): void {
-  const c = config as unknown as ClientConfig;
-  const knownLists = new Set<string>([...BUILT_IN_LISTS, ...Object.keys(c.lists ?? {})]);
-  const checkIds = (rules: { id: string }[], path: (string | number)[]) => {
-    const seen = new Set<string>();
-    rules.forEach((rule, index) => {
-      if (seen.has(rule.id))
-        ctx.addIssue({
-          code: 'custom',
-          path: [...path, index, 'id'],
-          message: `duplicate rule id "${rule.id}"`,
-        });
-      seen.add(rule.id);
+/** The value as an array, or none: cross-field checks also run on configs with other errors. */
+const items = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+/** The value as a record, or an empty one. */
+const fields = (value: unknown): Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+
+const issue = (ctx: Ctx, path: Path, message: string) => ctx.addIssue({ code: 'custom', path, message });
+
+function checkUnique(ctx: Ctx, list: unknown, key: string, path: Path, what: string): void {
+  const seen = new Set<unknown>();
+  items(list).forEach((item, index) => {
+    const value = fields(item)[key];
+    if (typeof value !== 'string') return;
+    if (seen.has(value)) issue(ctx, [...path, index, key], `duplicate ${what} "${value}"`);
+    seen.add(value);
+  });
+}
+
+function checkLists(ctx: Ctx, rules: unknown, path: Path, knownLists: ReadonlySet<string>): void {
+  items(rules).forEach((rule, index) => {
+    items(fields(rule).when).forEach((condition, conditionIndex) => {
+      const { op, list } = fields(condition);
+      if (op === 'inList' && typeof list === 'string' && !knownLists.has(list)) {
+        issue(
+          ctx,
+          [...path, index, 'when', conditionIndex, 'list'],
+          `unknown list "${list}" (built-in: ${BUILT_IN_LISTS.join(', ')}; or define it under lists)`,
+        );
+      }
     });
-  };
-  const checkLists = (rules: { when: { op: string; list?: string }[] }[], path: (string | number)[]) => {
-    rules.forEach((rule, index) => {
-      rule.when.forEach((condition, conditionIndex) => {
-        if (condition.op === 'inList' && condition.list !== undefined && !knownLists.has(condition.list)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [...path, index, 'when', conditionIndex, 'list'],
-            message: `unknown list "${condition.list}" (built-in: ${BUILT_IN_LISTS.join(', ')}; or define it under lists)`,
-          });
-        }
-      });
-    });
-  };
-  checkIds(c.model.fit.rules, ['model', 'fit', 'rules']);
-  checkIds(c.model.engagement.rules, ['model', 'engagement', 'rules']);
-  checkIds(c.model.disqualify, ['model', 'disqualify']);
-  checkIds(c.model.source, ['model', 'source']);
-  checkLists(c.model.fit.rules, ['model', 'fit', 'rules']);
-  checkLists(c.model.engagement.rules, ['model', 'engagement', 'rules']);
-  checkLists(c.model.disqualify, ['model', 'disqualify']);
-  checkLists(c.model.source, ['model', 'source']);
-  checkLists(c.notifications.routing.rules, ['notifications', 'routing', 'rules']);
-  const categories = c.model.engagement.categories;
-  c.model.engagement.rules.forEach((rule, index) => {
-    if (rule.category !== undefined && categories[rule.category] === undefined) {
-      // A category without a cap is allowed, but a typo should not silently disable a cap.
-      ctx.addIssue({
-        code: 'custom',
-        path: ['model', 'engagement', 'rules', index, 'category'],
-        message: `unknown category "${rule.category}" (define it under model.engagement.categories)`,
-      });
+  });
+}
+
+function checkNames(ctx: Ctx, names: unknown, known: ReadonlySet<unknown>, path: Path, what: string): void {
+  items(names).forEach((name, index) => {
+    if (typeof name === 'string' && !known.has(name))
+      issue(ctx, [...path, index], `unknown ${what} "${name}"`);
+  });
+}
+
+function checkGrades(ctx: Ctx, grades: unknown): void {
+  const list = items(grades);
+  list.forEach((grade, index) => {
+    const { minFit } = fields(grade);
+    const last = index === list.length - 1;
+    if (last !== (minFit === undefined)) {
+      issue(
+        ctx,
+        ['model', 'grades', index, 'minFit'],
+        last ? 'the last grade catches the rest: omit minFit' : 'only the last grade may omit minFit',
+      );
+    }
+    const previous = fields(list[index - 1]).minFit;
+    if (typeof previous === 'number' && typeof minFit === 'number' && minFit >= previous) {
+      issue(ctx, ['model', 'grades', index, 'minFit'], 'grades must be listed from highest minFit to lowest');
     }
   });
-  const thresholdNames = new Set(c.model.thresholds.map((t) => t.name));
-  c.notifications.notifyOn.thresholds.forEach((name, index) => {
-    if (!thresholdNames.has(name)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['notifications', 'notifyOn', 'thresholds', index],
-        message: `unknown threshold "${name}"`,
-      });
+}
+
+/**
+ * Cross-field checks zod cannot express per field: unique ids, known lists, categories,
+ * thresholds and segments, grade order. They run even when other fields are invalid (so that
+ * one pass lists every error), hence they read the input defensively.
+ */
+function checkReferences(config: unknown, ctx: Ctx): void {
+  const c = fields(config);
+  const model = fields(c.model);
+  const engagement = fields(model.engagement);
+  const notifications = fields(c.notifications);
+  const knownLists = new Set<string>([...BUILT_IN_LISTS, ...Object.keys(fields(c.lists))]);
+  const ruleSets: [unknown, Path][] = [
+    [fields(model.fit).rules, ['model', 'fit', 'rules']],
+    [engagement.rules, ['model', 'engagement', 'rules']],
+    [model.disqualify, ['model', 'disqualify']],
+    [model.source, ['model', 'source']],
+  ];
+  for (const [rules, path] of ruleSets) {
+    checkUnique(ctx, rules, 'id', path, 'rule id');
+    checkLists(ctx, rules, path, knownLists);
+  }
+  const routing = fields(notifications.routing);
+  checkUnique(ctx, routing.rules, 'id', ['notifications', 'routing', 'rules'], 'rule id');
+  checkLists(ctx, routing.rules, ['notifications', 'routing', 'rules'], knownLists);
+  const categories = fields(engagement.categories);
+  items(engagement.rules).forEach((rule, index) => {
+    const { category } = fields(rule);
+    // A typo in a category name must not silently disable its cap.
+    if (typeof category === 'string' && categories[category] === undefined) {
+      issue(
+        ctx,
+        ['model', 'engagement', 'rules', index, 'category'],
+        `unknown category "${category}" (define it under model.engagement.categories)`,
+      );
     }
   });
-  const segmentNames = new Set(c.model.segments.map((s) => s.name));
-  c.notifications.notifyOn.segments.forEach((name, index) => {
-    if (!segmentNames.has(name)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['notifications', 'notifyOn', 'segments', index],
-        message: `unknown segment "${name}"`,
-      });
-    }
-  });
-  c.model.grades.forEach((grade, index) => {
-    const last = index === c.model.grades.length - 1;
-    if (last !== (grade.minFit === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['model', 'grades', index, 'minFit'],
-        message: last
-          ? 'the last grade catches the rest: omit minFit'
-          : 'only the last grade may omit minFit',
-      });
-    }
-  });
+  checkUnique(ctx, model.thresholds, 'name', ['model', 'thresholds'], 'threshold');
+  checkUnique(ctx, model.segments, 'name', ['model', 'segments'], 'segment');
+  const notifyOn = fields(notifications.notifyOn);
+  const thresholdNames = new Set(items(model.thresholds).map((t) => fields(t).name));
+  const segmentNames = new Set(items(model.segments).map((b) => fields(b).name));
+  checkNames(
+    ctx,
+    notifyOn.thresholds,
+    thresholdNames,
+    ['notifications', 'notifyOn', 'thresholds'],
+    'threshold',
+  );
+  checkNames(ctx, notifyOn.segments, segmentNames, ['notifications', 'notifyOn', 'segments'], 'segment');
+  checkGrades(ctx, model.grades);
 }

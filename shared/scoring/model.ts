@@ -17,7 +17,18 @@ export interface CompiledEngagementRule {
   readonly repeat: EngagementRule['repeat'];
   readonly capPoints: number;
   readonly capWindowMs: number;
+  /** Key of the rule's own cap window in `LeadState.windows`. */
+  readonly windowKey: string;
+  /** True when a cap (the rule's or its category's) can cut this rule's awards. */
+  readonly capped: boolean;
   readonly matches: Predicate;
+}
+
+export interface CompiledCategoryCap {
+  readonly points: number;
+  readonly windowMs: number;
+  /** Key of the category's cap window in `LeadState.windows`. */
+  readonly key: string;
 }
 
 export interface CompiledSourceRule {
@@ -55,7 +66,14 @@ export interface CompiledModel {
   /** Engagement rules by event type: applying an event costs O(rules for its type). */
   readonly rulesByEvent: ReadonlyMap<string, readonly CompiledEngagementRule[]>;
   readonly rulesById: ReadonlyMap<string, CompiledEngagementRule>;
-  readonly categoryCaps: ReadonlyMap<string, { points: number; windowMs: number }>;
+  readonly categoryCaps: ReadonlyMap<string, CompiledCategoryCap>;
+  /**
+   * Every engagement rule id (and cap window key) with no value, in model order: records copied
+   * from these templates share one object shape, which keeps the per-event copy cheap. Keys
+   * whose value is undefined vanish when a state is stored as JSON.
+   */
+  readonly talliesTemplate: Readonly<Record<string, undefined>>;
+  readonly windowsTemplate: Readonly<Record<string, undefined>>;
   readonly halfLifeMs: number | null;
   /** Inactivity steps sorted by afterMs. */
   readonly inactivity: readonly InactivityStep[];
@@ -72,6 +90,7 @@ export function compileModel(config: Pick<ClientConfig, 'model' | 'lists'>): Com
   const cached = cache.get(config);
   if (cached) return cached;
   const { model, lists } = config;
+  const categories = model.engagement.categories;
   const rulesByEvent = new Map<string, CompiledEngagementRule[]>();
   const rulesById = new Map<string, CompiledEngagementRule>();
   for (const rule of model.engagement.rules) {
@@ -83,6 +102,9 @@ export function compileModel(config: Pick<ClientConfig, 'model' | 'lists'>): Com
       repeat: rule.repeat,
       capPoints: rule.cap?.points ?? Number.POSITIVE_INFINITY,
       capWindowMs: (rule.cap?.windowDays ?? 0) * DAY_MS,
+      windowKey: `r:${rule.id}`,
+      capped:
+        rule.cap !== undefined || (rule.category !== undefined && categories[rule.category] !== undefined),
       matches: compileConditions(rule.when, lists),
     };
     rulesById.set(rule.id, compiled);
@@ -90,6 +112,13 @@ export function compileModel(config: Pick<ClientConfig, 'model' | 'lists'>): Com
     forType.push(compiled);
     rulesByEvent.set(rule.event, forType);
   }
+  const talliesTemplate: Record<string, undefined> = {};
+  const windowsTemplate: Record<string, undefined> = {};
+  for (const rule of rulesById.values()) {
+    talliesTemplate[rule.id] = undefined;
+    if (rule.capPoints !== Number.POSITIVE_INFINITY) windowsTemplate[rule.windowKey] = undefined;
+  }
+  for (const name of Object.keys(categories)) windowsTemplate[`c:${name}`] = undefined;
   const compiled: CompiledModel = {
     version: model.version,
     fitRules: model.fit.rules.map((r) => ({
@@ -113,9 +142,11 @@ export function compileModel(config: Pick<ClientConfig, 'model' | 'lists'>): Com
     categoryCaps: new Map(
       Object.entries(model.engagement.categories).map(([name, c]) => [
         name,
-        { points: c.cap.points, windowMs: c.cap.windowDays * DAY_MS },
+        { points: c.cap.points, windowMs: c.cap.windowDays * DAY_MS, key: `c:${name}` },
       ]),
     ),
+    talliesTemplate,
+    windowsTemplate,
     halfLifeMs: model.decay.halfLifeDays === null ? null : model.decay.halfLifeDays * DAY_MS,
     inactivity: [...model.decay.inactivity]
       .map((s) => ({ afterMs: s.afterDays * DAY_MS, subtract: s.subtract, multiply: s.multiply }))

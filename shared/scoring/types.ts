@@ -55,8 +55,16 @@ export interface LeadState {
     readonly rules: readonly RuleContribution[];
   };
   readonly pool: EngagementPool;
+  /**
+   * What each engagement rule has given, by rule id. In memory a rule that never fired may be
+   * present with the value undefined (the engine copies records from a fixed per-model layout,
+   * which keeps copying cheap); such keys vanish when the state is stored as JSON.
+   */
   readonly tallies: Readonly<Record<string, RuleTally>>;
-  /** Awards inside cap windows: key `r:<ruleId>` or `c:<category>` -> [time, points][]. */
+  /**
+   * Awards inside cap windows: key `r:<ruleId>` or `c:<category>` -> [time, points][] sorted by
+   * time. A leading [time, 0] entry marks older awards that were forgotten (see caps.ts).
+   */
   readonly windows: Readonly<Record<string, readonly (readonly [number, number])[]>>;
   /** Per threshold: true while the lead is above it (armed again once below rearmBelow). */
   readonly thresholds: Readonly<Record<string, boolean>>;
