@@ -169,6 +169,8 @@ async function main() {
     apiKey ??= readFileSync(join(dataDir, 'api-key'), 'utf8').trim();
   } else {
     console.log('Starting a local stack in memory…');
+    // The functions' own logs would bury the table; warnings and errors still show.
+    process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
     const config = loadClientConfig(clientName);
     dataDir = resolve(join('.leadscore', 'demo'));
     stack = await startLocalStack({
