@@ -1,10 +1,7 @@
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { routeFor } from '#shared/notify/routing.ts';
-import { observe } from '#shared/scoring/engine.ts';
-import { nextChangeAt } from '#shared/scoring/next-change.ts';
-import { type LeadItem, stateOf, toLeadItem } from '#shared/store/lead-item.ts';
+import { reevaluate } from '#shared/store/decay-job.ts';
+import type { LeadItem } from '#shared/store/lead-item.ts';
 import type { LeadStore } from '#shared/store/lead-store.ts';
-import { outgoingEvents } from '#shared/store/outgoing.ts';
 
 /** What the full-scan decay did, in the decay job's terms. */
 export interface ScanDecayReport {
@@ -76,20 +73,8 @@ async function scanSegment(
     itemsScanned += page.ScannedCount ?? 0;
     for (const item of (page.Items ?? []) as LeadItem[]) {
       if (item.kind !== 'lead' || item.mergedInto) continue;
-      const { state, changes } = observe(stateOf(item), store.model, now);
-      if (changes.segmentChange === null && changes.thresholdCrossings.length === 0) continue;
-      const route = routeFor(state.profile, store.config);
-      const version = item.version + 1;
-      const next = toLeadItem({
-        state,
-        kind: item.kind,
-        version,
-        route,
-        nextChangeAt: nextChangeAt(state, store.model, now),
-        createdAt: item.createdAt,
-        now,
-        ...(item.anonymousIds ? { anonymousIds: item.anonymousIds } : {}),
-      });
+      const { state, changes, next, events, moved } = reevaluate(store, item, now);
+      if (!moved) continue;
       try {
         await store.doc.send(
           new PutCommand({
@@ -108,16 +93,6 @@ async function scanSegment(
         leadId: state.leadId,
         from: changes.segmentChange?.from ?? state.segment,
         to: next.segment,
-      });
-      const events = outgoingEvents({
-        state,
-        changes,
-        model: store.model,
-        config: store.config,
-        version,
-        route,
-        now,
-        cause: 'decay',
       });
       eventsPublished += events.length;
       await store.publish(events);

@@ -118,24 +118,44 @@ export async function runDecay(
   };
 }
 
+/**
+ * A lead re-evaluated at `now`: its new state, what changed, and the item to write back
+ * (version bumped, re-indexed to its next change). Pure; shared by the job and its benchmark.
+ */
+export function reevaluate(store: LeadStore, item: LeadItem, now: number) {
+  const { state, changes } = observe(stateOf(item), store.model, now);
+  const route = routeFor(state.profile, store.config);
+  const version = item.version + 1;
+  const next = toLeadItem({
+    state,
+    kind: item.kind,
+    version,
+    route,
+    nextChangeAt: nextChangeAt(state, store.model, now),
+    createdAt: item.createdAt,
+    now,
+    ...(item.anonymousIds ? { anonymousIds: item.anonymousIds } : {}),
+  });
+  const events: OutgoingEvent[] = outgoingEvents({
+    state,
+    changes,
+    model: store.model,
+    config: store.config,
+    version,
+    route,
+    now,
+    cause: 'decay',
+  });
+  const moved = changes.segmentChange !== null || changes.thresholdCrossings.length > 0;
+  return { state, changes, next, events, moved };
+}
+
 /** Re-evaluates one due lead and writes it back (optimistically; re-read on conflict). */
 async function decayLead(store: LeadStore, indexed: LeadItem, now: number) {
   let item: LeadItem | undefined = indexed;
   let reads = 0;
   for (let attempt = 0; attempt < 10 && item; attempt++) {
-    const { state, changes } = observe(stateOf(item), store.model, now);
-    const route = routeFor(state.profile, store.config);
-    const version = item.version + 1;
-    const next = toLeadItem({
-      state,
-      kind: item.kind,
-      version,
-      route,
-      nextChangeAt: nextChangeAt(state, store.model, now),
-      createdAt: item.createdAt,
-      now,
-      ...(item.anonymousIds ? { anonymousIds: item.anonymousIds } : {}),
-    });
+    const { state, changes, next, events, moved } = reevaluate(store, item, now);
     try {
       await store.doc.send(
         new PutCommand({
@@ -156,17 +176,6 @@ async function decayLead(store: LeadStore, indexed: LeadItem, now: number) {
       reads++;
       continue;
     }
-    const events: OutgoingEvent[] = outgoingEvents({
-      state,
-      changes,
-      model: store.model,
-      config: store.config,
-      version,
-      route,
-      now,
-      cause: 'decay',
-    });
-    const moved = changes.segmentChange !== null || changes.thresholdCrossings.length > 0;
     return {
       reads,
       writes: 1,
