@@ -5,7 +5,7 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpMultipartBodyParser from '@middy/http-multipart-body-parser';
 import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { contentTypeOf, FORM_CONTENT_TYPES, postForm } from '#shared/api/form-post.ts';
+import { contentTypeOf, FORM_CONTENT_TYPES, formFor, postForm } from '#shared/api/form-post.ts';
 import { formCors } from '#shared/http/cors.ts';
 import type { HttpHandler } from '#shared/http/errors.ts';
 import { HttpError } from '#shared/http/errors.ts';
@@ -36,7 +36,7 @@ const lambdaHandler = async (event: APIGatewayProxyEventV2) => postForm(store, e
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
-  .use(formCors((event) => store.config.forms[event.pathParameters?.formId ?? '']?.allowedOrigins))
+  .use(formCors((event) => formFor(store.config, event.pathParameters?.formId)?.allowedOrigins))
   .use(httpErrors(logger))
   .use(bodyLimit(FORM_BODY_LIMIT))
   .use(normaliseContentType())

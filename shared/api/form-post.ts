@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { ClientConfig, FormConfig } from '#shared/config/schema.ts';
 import { HttpError, json, ValidationError } from '#shared/http/errors.ts';
 import type { LeadStore } from '#shared/store/lead-store.ts';
 import { parseFormSubmission } from './forms.ts';
@@ -12,6 +13,11 @@ export const FORM_CONTENT_TYPES = [
 
 export function contentTypeOf(event: APIGatewayProxyEventV2): string {
   return (event.headers?.['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** The form with this id; own keys only, so an id such as `constructor` finds nothing. */
+export function formFor(config: ClientConfig, formId: string | undefined): FormConfig | undefined {
+  return formId !== undefined && Object.hasOwn(config.forms, formId) ? config.forms[formId] : undefined;
 }
 
 /** A plain HTML form post (not fetch with JSON) that expects a page back. */
@@ -35,7 +41,7 @@ export async function postForm(
   now: number,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   const formId = event.pathParameters?.formId ?? '';
-  const form = store.config.forms[formId];
+  const form = formFor(store.config, formId);
   if (!form)
     throw new HttpError(404, 'unknown_form', `no form "${formId}"`, [
       { field: 'formId', message: 'unknown form' },

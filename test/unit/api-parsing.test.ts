@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { validateEvent } from '#shared/api/events.ts';
+import { formFor } from '#shared/api/form-post.ts';
 import { parseFormSubmission } from '#shared/api/forms.ts';
 import { loadClientConfig } from '#shared/config/load.ts';
 import { formCors } from '#shared/http/cors.ts';
@@ -49,6 +50,14 @@ describe('request parsing', () => {
         spamReasons: [],
       },
     });
+  });
+});
+
+describe('form lookup', () => {
+  it('It should not find Object.prototype members as forms', () => {
+    expect(formFor(config, 'constructor')).toBeUndefined();
+    expect(formFor(config, '__proto__')).toBeUndefined();
+    expect(formFor(config, 'demo-request')).toBe(form);
   });
 });
 
