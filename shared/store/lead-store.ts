@@ -15,7 +15,7 @@ import { applyEvent, newLeadState } from '#shared/scoring/engine.ts';
 import { type CompiledModel, compileModel } from '#shared/scoring/model.ts';
 import { nextChangeAt } from '#shared/scoring/next-change.ts';
 import type { LeadState, Profile, RuleContribution, ScoreChanges } from '#shared/scoring/types.ts';
-import { anonymousLeadIdFor, leadIdFor, normaliseEmail } from './identity.ts';
+import { anonymousLeadIdFor, leadIdFor } from './identity.ts';
 import { EVENT_SK_PREFIX, eventKey, type LeadItem, leadKey, stateOf, toLeadItem } from './lead-item.ts';
 import { outgoingEvents } from './outgoing.ts';
 
@@ -162,7 +162,7 @@ export class LeadStore {
       };
     }
     throw new LeadStoreConflictError(
-      `lead ${event.leadId ?? ''} stayed contended after ${MAX_ATTEMPTS} attempts`,
+      `event ${event.eventId} found its lead contended after ${MAX_ATTEMPTS} attempts`,
     );
   }
 
@@ -443,5 +443,3 @@ function mergeChanges(first: ScoreChanges | undefined, next: ScoreChanges): Scor
     newlyDisqualified: next.newlyDisqualified ?? first.newlyDisqualified,
   };
 }
-
-export { normaliseEmail };
