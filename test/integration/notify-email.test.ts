@@ -2,6 +2,7 @@
  * The email notifier handler, run for real: DynamoDB Local for the dedupe records, a real
  * SMTP server (smtp-server + mailparser), the outbox on disk.
  */
+
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { simpleParser } from 'mailparser';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseClientConfig } from '#shared/config/load.ts';
 import type { BusEnvelope, SegmentChangedDetail } from '#shared/events/contracts.ts';
+import { createLambdaContext } from '#shared/local/lambda-runtime.ts';
 import type { NotificationOutcome } from '#shared/notify/outcome.ts';
 import { freshTable, testDynamoClient, testDynamoEndpoint } from '#test/support/dynamo.ts';
 import { type SmtpReceiver, startSmtpReceiver } from '#test/support/smtp-receiver.ts';
@@ -67,20 +69,7 @@ const envelope = (overrides: Partial<SegmentChangedDetail> = {}): BusEnvelope<Se
 });
 
 const lambdaContext = (): Context =>
-  ({
-    functionName: 'leadscore-acme-notify-email',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:leadscore-acme-notify-email',
-    memoryLimitInMB: '256',
-    awsRequestId: randomUUID(),
-    logGroupName: '/aws/lambda/leadscore-acme-notify-email',
-    logStreamName: 'local',
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => 30_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  }) as Context;
+  createLambdaContext({ functionName: 'leadscore-acme-notify-email', memoryLimitInMB: 256 });
 
 type Handler = (event: unknown, context: Context) => Promise<NotificationOutcome>;
 

@@ -2,6 +2,7 @@
  * The Slack notifier handler, run for real: DynamoDB Local for the dedupe records, a real
  * local HTTP server as the webhook, the outbox on disk.
  */
+
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseClientConfig } from '#shared/config/load.ts';
 import type { BusEnvelope, ThresholdCrossedDetail } from '#shared/events/contracts.ts';
+import { createLambdaContext } from '#shared/local/lambda-runtime.ts';
 import type { NotificationOutcome } from '#shared/notify/outcome.ts';
 import type { SlackMessage } from '#shared/notify/slack.ts';
 import { freshTable, testDynamoClient, testDynamoEndpoint } from '#test/support/dynamo.ts';
@@ -71,20 +73,7 @@ const envelope = (overrides: Partial<ThresholdCrossedDetail> = {}): BusEnvelope<
 });
 
 const lambdaContext = (): Context =>
-  ({
-    functionName: 'leadscore-acme-notify-slack',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:leadscore-acme-notify-slack',
-    memoryLimitInMB: '256',
-    awsRequestId: randomUUID(),
-    logGroupName: '/aws/lambda/leadscore-acme-notify-slack',
-    logStreamName: 'local',
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => 30_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  }) as Context;
+  createLambdaContext({ functionName: 'leadscore-acme-notify-slack', memoryLimitInMB: 256 });
 
 type Handler = (event: unknown, context: Context) => Promise<NotificationOutcome>;
 
