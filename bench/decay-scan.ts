@@ -91,7 +91,7 @@ async function scanSegment(
       itemsWritten++;
       changed.push({
         leadId: state.leadId,
-        from: changes.segmentChange?.from ?? state.segment,
+        from: changes.segmentChange ? changes.segmentChange.from : state.reported.segment,
         to: next.segment,
       });
       eventsPublished += events.length;

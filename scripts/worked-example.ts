@@ -62,13 +62,15 @@ export function computeWorkedExample(example: WorkedExample = loadWorkedExample(
       model,
     );
     state = step.state;
-    const crossings = step.changes.thresholdCrossings.map((c) => `crosses ${c.name} (${c.direction})`);
+    const crossings = step.changes.thresholdCrossings.map(
+      (c) => `crosses ${c.name} (${c.direction}${c.fastTrack ? `, fast track by ${c.fastTrack}` : ''})`,
+    );
     return {
       at: e.at,
       type: e.type,
       awarded: step.awarded.map((a) => `${a.ruleId} ${signed(a.points)}`).join(', ') || '—',
-      total: state.score,
-      segment: `${state.grade} / ${state.segment}`,
+      total: state.reported.score,
+      segment: `${state.reported.grade} / ${state.reported.segment}`,
       notes: crossings.join(', '),
     };
   });
@@ -86,9 +88,10 @@ export function computeWorkedExample(example: WorkedExample = loadWorkedExample(
 export function explanationBlock(explanation: Explanation, multiplier: number): string {
   const rows = explanation.lines.map((line) => {
     const notes: string[] = [];
+    if (line.awarded !== undefined) notes.push(`${signed(line.awarded)} awarded`);
     if (line.count !== undefined) notes.push(`${line.count}×`);
     if (line.bonus) notes.push(`incl. ${round2(line.bonus)} repeat bonus`);
-    if (line.capped) notes.push(`${round2(line.capped)} cut by caps`);
+    if (line.capped) notes.push(`${round2(line.capped)} not counted`);
     const label = line.kind === 'multiplier' ? `×${multiplier}` : '';
     return `${line.kind.padEnd(11)} ${(line.ruleId ?? label).padEnd(20)} ${signed(line.points).padStart(8)}${notes.length ? `  ${notes.join(', ')}` : ''}`;
   });
@@ -99,7 +102,7 @@ export function explanationBlock(explanation: Explanation, multiplier: number): 
 function arithmetic(explanation: Explanation, multiplier: number): string {
   const awarded = explanation.lines
     .filter((l) => l.kind === 'engagement')
-    .reduce((sum, l) => sum + l.points, 0);
+    .reduce((sum, l) => sum + (l.awarded ?? 0), 0);
   const pool = explanation.engagement / multiplier;
   const f = (n: number) => round2(n).toFixed(2);
   return `In numbers: fit ${f(explanation.fit)} + source ${f(explanation.source)} + engagement (${f(awarded)} points awarded, decayed to ${f(pool)}, × ${multiplier} = ${f(explanation.engagement)}) = **${f(explanation.total)}**.`;
@@ -114,7 +117,7 @@ function describeNextChange(model: CompiledModel, state: LeadState, nextChange: 
     ...(changes.segmentChange ? [`${changes.segmentChange.from} → ${changes.segmentChange.to}`] : []),
     ...changes.thresholdCrossings.map((c) => `${c.name} ${c.direction}`),
   ].join(', ');
-  const above = model.thresholds.filter((t) => state.thresholds[t.name]);
+  const above = model.thresholds.filter((t) => state.thresholds[t.name]?.above);
   const rearm = above.map((t) => `${t.rearmBelow} for ${t.name}`).join(', ');
   return [
     `After the last event, \`nextChangeAt\` gives \`${new Date(nextChange).toISOString()}\`, the first millisecond at which decay changes her classification (${what}): the decay job reads her then, not every day.`,

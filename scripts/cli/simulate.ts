@@ -3,10 +3,10 @@ import * as z from 'zod';
 import { incomingEventSchema } from '#shared/api/events.ts';
 import { loadClientConfig } from '#shared/config/load.ts';
 import type { ClientConfig } from '#shared/config/schema.ts';
-import { applyEvent, newLeadState, observe } from '#shared/scoring/engine.ts';
+import { foldEvents, observe } from '#shared/scoring/engine.ts';
 import { explain, topReasons } from '#shared/scoring/explain.ts';
 import { compileModel } from '#shared/scoring/model.ts';
-import type { LeadState, ScoringEvent } from '#shared/scoring/types.ts';
+import type { ScoringEvent } from '#shared/scoring/types.ts';
 import { leadIdFor, normaliseEmail } from '#shared/store/identity.ts';
 import { CliError, clientOf, parseCommandArgs, UsageError } from './usage.ts';
 
@@ -91,7 +91,7 @@ export function simulate(text: string, config: ClientConfig, at: number): Simula
   }
   const timeOf = (e: SimulatedEvent) => (e.occurredAt ? Date.parse(e.occurredAt) : at);
   const ordered = [...parsed].sort((a, b) => timeOf(a.event) - timeOf(b.event) || a.line - b.line);
-  const states = new Map<string, LeadState>();
+  const eventsByLead = new Map<string, ScoringEvent[]>();
   let anonymousEvents = 0;
   let laterEvents = 0;
   let events = 0;
@@ -113,19 +113,22 @@ export function simulate(text: string, config: ClientConfig, at: number): Simula
       attributes: event.attributes,
       ...(event.profile ? { profile: event.profile } : {}),
     };
-    states.set(leadId, applyEvent(states.get(leadId) ?? newLeadState(leadId, model), scoring, model).state);
+    const forLead = eventsByLead.get(leadId);
+    if (forLead) forLead.push(scoring);
+    else eventsByLead.set(leadId, [scoring]);
     events++;
   }
-  const ranked = [...states.values()]
-    .map((state) => observe(state, model, at).state)
-    .sort((a, b) => b.score - a.score || (a.leadId < b.leadId ? -1 : 1))
+  // Each lead's events folded in event-time order, whatever their order in the file.
+  const ranked = [...eventsByLead]
+    .map(([leadId, leadEvents]) => observe(foldEvents(leadId, leadEvents, model), model, at).state)
+    .sort((a, b) => b.reported.score - a.reported.score || (a.leadId < b.leadId ? -1 : 1))
     .map((state, index) => ({
       rank: index + 1,
       leadId: state.leadId,
       email: emails.get(state.leadId) ?? null,
-      score: Math.round(state.score * 10) / 10,
-      segment: state.segment ?? 'cold',
-      grade: state.grade ?? 'D',
+      score: Math.round(state.reported.score * 10) / 10,
+      segment: state.reported.segment ?? '',
+      grade: state.reported.grade ?? '',
       lifecycle: state.lifecycle,
       reasons: topReasons(explain(state, model, at)),
     }));

@@ -59,6 +59,36 @@ export const engagementRuleSchema = z
       .optional()
       .describe('Repeat bonus (+5–10 per repeat of the same action in the background tables).'),
     cap: windowCap.optional().describe('Cap on the points this rule gives within a sliding window.'),
+    resubmitWindowDays: z
+      .number()
+      .min(0)
+      .optional()
+      .describe(
+        'The rule awards at most once within this many days (default 30 for form_submit rules, so repeated posts of a form earn its points once; 0 turns it off).',
+      ),
+    qualifies: z
+      .union([
+        z.string(),
+        z
+          .object({
+            threshold: z.string().describe('The threshold the rule qualifies a lead for (mql, ...).'),
+            grades: z
+              .array(z.string().regex(/^[A-Z]$/))
+              .min(1)
+              .optional()
+              .describe('Only leads of these grades are fast-tracked (default: any grade).'),
+            holdDays: z
+              .number()
+              .positive()
+              .default(30)
+              .describe('Days the fast track holds the threshold whatever the score.'),
+          })
+          .strict(),
+      ])
+      .optional()
+      .describe(
+        'Fast track (PRODUCT §2.13): when the rule fires, the lead crosses this threshold whatever its points (a threshold name, or { threshold, grades, holdDays }).',
+      ),
   })
   .strict();
 
@@ -535,10 +565,25 @@ function checkReferences(config: unknown, ctx: Ctx): void {
       );
     }
   });
+  const thresholdNames = new Set(items(model.thresholds).map((t) => fields(t).name));
+  const gradeLetters = new Set(items(model.grades).map((g) => fields(g).grade));
+  items(engagement.rules).forEach((rule, index) => {
+    const { qualifies } = fields(rule);
+    const path = ['model', 'engagement', 'rules', index, 'qualifies'];
+    const threshold = typeof qualifies === 'string' ? qualifies : fields(qualifies).threshold;
+    if (typeof threshold === 'string' && !thresholdNames.has(threshold)) {
+      issue(
+        ctx,
+        typeof qualifies === 'string' ? path : [...path, 'threshold'],
+        `unknown threshold "${threshold}"`,
+      );
+    }
+    if (typeof qualifies !== 'string')
+      checkNames(ctx, fields(qualifies).grades, gradeLetters, [...path, 'grades'], 'grade');
+  });
   checkUnique(ctx, model.thresholds, 'name', ['model', 'thresholds'], 'threshold');
   checkUnique(ctx, model.segments, 'name', ['model', 'segments'], 'segment');
   const notifyOn = fields(notifications.notifyOn);
-  const thresholdNames = new Set(items(model.thresholds).map((t) => fields(t).name));
   const segmentNames = new Set(items(model.segments).map((b) => fields(b).name));
   checkNames(
     ctx,

@@ -49,6 +49,8 @@ export const thresholdCrossedDetail = z.object({
   threshold: z.string(),
   thresholdScore: z.number(),
   direction: z.enum(['up', 'down']),
+  /** The engagement rule that qualified the lead directly (fast track, PRODUCT §2.13). */
+  fastTrack: z.string().optional(),
 });
 export const segmentChangedDetail = z.object(leadSummary);
 export const disqualifiedDetail = z.object({ ...leadSummary, reason: z.string(), ruleId: z.string() });

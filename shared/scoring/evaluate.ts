@@ -1,77 +1,106 @@
-import { poolValueAt } from './decay.ts';
-import { bandFor, type CompiledModel, gradeFor } from './model.ts';
+import { poolAt } from './decay.ts';
+import { bandFor, type CompiledModel, type CompiledThreshold, gradeFor } from './model.ts';
 import type {
+  Classification,
   HistoryEntry,
   LeadState,
   Lifecycle,
-  RuleContribution,
+  Reported,
+  ScoreBreakdown,
   ScoreChanges,
   ThresholdCrossing,
+  ThresholdState,
 } from './types.ts';
 
 /** How many audit-trail entries a lead keeps inline; the full trail is its stored events. */
 export const HISTORY_LIMIT = 20;
 
+const BELOW: ThresholdState = Object.freeze({ above: false, ups: 0 });
 const NO_CROSSINGS: readonly ThresholdCrossing[] = Object.freeze([]);
 
-/** The parts of a lead's state an event or a profile update produces; `evaluate` derives the rest. */
-export type ScoredParts = Pick<
-  LeadState,
-  'profile' | 'fit' | 'source' | 'pool' | 'tallies' | 'windows' | 'disqualified' | 'eventCount'
->;
-
-/** Why a lead was evaluated: recorded in its audit trail. */
-export interface Cause {
-  readonly cause: string;
-  readonly eventId: string | undefined;
-  readonly rules: readonly RuleContribution[];
+/** The lead's score at `t`: fit and source never decay; engagement does, floored at zero. */
+export function breakdownAt(
+  state: Pick<LeadState, 'fit' | 'source' | 'pool'>,
+  model: CompiledModel,
+  t: number,
+): ScoreBreakdown {
+  const pool = poolAt(state.pool, model, t);
+  const engagement = Math.max(0, pool.pos + pool.neg) * state.source.multiplier;
+  const fit = state.fit.score;
+  const source = state.source.points;
+  return { fit, source, engagement, total: fit + source + engagement };
 }
 
-/** The threshold crossings a score of `total` makes from the current threshold states. */
-function crossingsAt(
+export const thresholdState = (states: LeadState['thresholds'], name: string): ThresholdState =>
+  states[name] ?? BELOW;
+
+/** True when a lead above `threshold` falls back (is armed again) at `t` with score `total`. */
+function rearms(threshold: CompiledThreshold, state: ThresholdState, t: number, total: number, dq: boolean) {
+  if (!state.above) return false;
+  if (dq) return true;
+  return total < threshold.rearmBelow && (state.holdUntil === undefined || t >= state.holdUntil);
+}
+
+/**
+ * The threshold states after the score became `total` at `t` (hysteresis, PRODUCT §2.8): a lead
+ * above a threshold is armed again once below its rearm line (and past any fast-track hold);
+ * an armed lead crosses upward when it reaches the score, or when a fast track qualifies it.
+ * The same function applies the decay before an event, the event itself, and the decay until
+ * a lead is observed, so the states are a function of the lead's events and the instant.
+ */
+export function thresholdsAt(
   model: CompiledModel,
   current: LeadState['thresholds'],
+  t: number,
   total: number,
   disqualified: boolean,
-): readonly ThresholdCrossing[] {
-  let crossings = NO_CROSSINGS;
+  fastTracks: readonly { threshold: string; ruleId: string; holdMs: number }[] = [],
+): LeadState['thresholds'] {
+  let next: Record<string, ThresholdState> | undefined;
   for (const threshold of model.thresholds) {
-    const above = current[threshold.name] === true;
-    let crossing: ThresholdCrossing | undefined;
-    if (!above && !disqualified && total >= threshold.score) {
-      crossing = { name: threshold.name, direction: 'up', threshold: threshold.score };
-    } else if (above && (disqualified || total < threshold.rearmBelow)) {
-      crossing = { name: threshold.name, direction: 'down', threshold: threshold.rearmBelow };
+    let state = thresholdState(current, threshold.name);
+    const before = state;
+    if (rearms(threshold, state, t, total, disqualified)) state = { above: false, ups: state.ups };
+    if (!disqualified) {
+      const track = fastTracks.find((f) => f.threshold === threshold.name);
+      if (!state.above && (total >= threshold.score || track)) {
+        state = track
+          ? { above: true, ups: state.ups + 1, holdUntil: t + track.holdMs, fastTrackedBy: track.ruleId }
+          : { above: true, ups: state.ups + 1 };
+      } else if (state.above && track) {
+        state = {
+          ...state,
+          holdUntil: Math.max(state.holdUntil ?? 0, t + track.holdMs),
+          fastTrackedBy: track.ruleId,
+        };
+      }
     }
-    if (crossing === undefined) continue;
-    if (crossings === NO_CROSSINGS) crossings = [];
-    (crossings as ThresholdCrossing[]).push(crossing);
+    if (state === before) continue;
+    next ??= { ...current };
+    next[threshold.name] = state;
   }
-  return crossings;
+  return next ?? current;
 }
 
-/** Threshold states after the crossings: above after an upward one, armed after a downward one. */
-function thresholdsAfter(current: LeadState['thresholds'], crossings: readonly ThresholdCrossing[]) {
-  if (crossings.length === 0) return current;
-  const next: Record<string, boolean> = { ...current };
-  for (const crossing of crossings) next[crossing.name] = crossing.direction === 'up';
-  return next;
-}
-
-/** The lifecycle stage after upward crossings: lead → mql → sql, never backwards. */
-function lifecycleAfter(model: CompiledModel, lifecycle: Lifecycle, crossings: readonly ThresholdCrossing[]) {
+/** The lifecycle stage after new upward crossings: lead → mql → sql, never backwards. */
+export function lifecycleAfter(
+  model: CompiledModel,
+  lifecycle: Lifecycle,
+  before: LeadState['thresholds'],
+  after: LeadState['thresholds'],
+): Lifecycle {
+  if (before === after) return lifecycle;
   let stage = lifecycle;
-  for (const crossing of crossings) {
-    if (crossing.direction !== 'up') continue;
-    const reached = model.thresholds.find((th) => th.name === crossing.name)?.lifecycle;
-    if (reached === 'mql' && stage === 'lead') stage = 'mql';
-    if (reached === 'sql' && (stage === 'lead' || stage === 'mql')) stage = 'sql';
+  for (const threshold of model.thresholds) {
+    if (thresholdState(after, threshold.name).ups <= thresholdState(before, threshold.name).ups) continue;
+    if (threshold.lifecycle === 'mql' && stage === 'lead') stage = 'mql';
+    if (threshold.lifecycle === 'sql' && (stage === 'lead' || stage === 'mql')) stage = 'sql';
   }
   return stage;
 }
 
 /** The audit trail with one entry added, keeping the last HISTORY_LIMIT entries. */
-function appendHistory(history: readonly HistoryEntry[], entry: HistoryEntry): HistoryEntry[] {
+export function appendHistory(history: readonly HistoryEntry[], entry: HistoryEntry): HistoryEntry[] {
   const keep = Math.min(history.length, HISTORY_LIMIT - 1);
   const next: HistoryEntry[] = new Array(keep + 1);
   const offset = history.length - keep;
@@ -81,60 +110,70 @@ function appendHistory(history: readonly HistoryEntry[], entry: HistoryEntry): H
 }
 
 /**
- * The lead's new state at `now` from the new parts: its total, segment, grade, threshold states
- * and lifecycle, and what changed since `state` was last reported (for the caller to publish).
+ * The lead as classified at `t` (not before its last event): total, segment, grade and the
+ * threshold states with the decay until `t` applied. The one decision that evaluation, the
+ * decay index and the read API share.
  */
-export function evaluate(
-  state: LeadState,
-  parts: ScoredParts,
-  model: CompiledModel,
-  now: number,
-  cause: Cause,
-): { state: LeadState; changes: ScoreChanges } {
-  const fit = parts.fit.score;
-  const engagement = Math.max(0, poolValueAt(parts.pool, model, now)) * parts.source.multiplier;
-  const total = fit + parts.source.points + engagement;
-  const disqualified = parts.disqualified;
-  const segment = disqualified ? 'disqualified' : bandFor(model.segments, total);
-  const grade = gradeFor(model.grades, fit);
-  const crossings = crossingsAt(model, state.thresholds, total, disqualified !== null);
-  const segmentChange = segment !== state.segment ? { from: state.segment, to: segment } : null;
-  const changes: ScoreChanges = {
-    scoreBefore: state.score,
-    scoreAfter: total,
-    segmentChange,
-    gradeChange: grade !== state.grade ? { from: state.grade, to: grade } : null,
-    thresholdCrossings: crossings,
-    newlyDisqualified: disqualified && segmentChange !== null ? disqualified : null,
-  };
-  const moved = total !== state.score || segmentChange !== null || crossings.length > 0;
-  const { eventId, rules } = cause;
-  const history = moved
-    ? appendHistory(
-        state.history,
-        eventId === undefined
-          ? { at: now, cause: cause.cause, rules, total }
-          : { at: now, cause: cause.cause, eventId, rules, total },
-      )
-    : state.history;
-  const next: LeadState = {
-    leadId: state.leadId,
-    modelVersion: model.version,
-    profile: parts.profile,
-    fit: parts.fit,
-    source: parts.source,
-    pool: parts.pool,
-    tallies: parts.tallies,
-    windows: parts.windows,
-    thresholds: thresholdsAfter(state.thresholds, crossings),
-    segment,
-    grade,
-    score: total,
+export function classify(state: LeadState, model: CompiledModel, t: number): Classification {
+  const at = Math.max(t, state.last?.at ?? t);
+  const breakdown = breakdownAt(state, model, at);
+  const disqualified = state.disqualified !== null;
+  return {
+    at,
+    breakdown,
+    segment: disqualified ? 'disqualified' : bandFor(model.segments, breakdown.total),
+    grade: gradeFor(model.grades, breakdown.fit),
     disqualified,
-    lifecycle: crossings.length === 0 ? state.lifecycle : lifecycleAfter(model, state.lifecycle, crossings),
-    eventCount: parts.eventCount,
-    updatedAt: Math.max(state.updatedAt, now),
-    history,
+    thresholds: thresholdsAt(model, state.thresholds, at, breakdown.total, disqualified),
   };
-  return { state: next, changes };
+}
+
+/** What changed between what was reported and a classification (the events to publish). */
+export function changesSince(
+  reported: Reported,
+  now: Classification,
+  state: Pick<LeadState, 'disqualified'>,
+  model: CompiledModel,
+): ScoreChanges {
+  let crossings = NO_CROSSINGS;
+  for (const threshold of model.thresholds) {
+    const was = thresholdState(reported.thresholds, threshold.name);
+    const is = thresholdState(now.thresholds, threshold.name);
+    let crossing: ThresholdCrossing | undefined;
+    if (is.above && (!was.above || is.ups > was.ups)) {
+      crossing = {
+        name: threshold.name,
+        direction: 'up',
+        threshold: threshold.score,
+        ...(is.fastTrackedBy && is.holdUntil !== undefined && now.breakdown.total < threshold.score
+          ? { fastTrack: is.fastTrackedBy }
+          : {}),
+      };
+    } else if (was.above && !is.above) {
+      crossing = { name: threshold.name, direction: 'down', threshold: threshold.rearmBelow };
+    }
+    if (crossing === undefined) continue;
+    if (crossings === NO_CROSSINGS) crossings = [];
+    (crossings as ThresholdCrossing[]).push(crossing);
+  }
+  return {
+    scoreBefore: reported.score,
+    scoreAfter: now.breakdown.total,
+    segmentChange: now.segment !== reported.segment ? { from: reported.segment, to: now.segment } : null,
+    gradeChange: now.grade !== reported.grade ? { from: reported.grade, to: now.grade } : null,
+    thresholdCrossings: crossings,
+    newlyDisqualified: now.disqualified && !reported.disqualified ? state.disqualified : null,
+  };
+}
+
+/** What a classification reports (stored so that the next report says only what changed since). */
+export function reportOf(now: Classification): Reported {
+  return {
+    at: now.at,
+    score: now.breakdown.total,
+    segment: now.segment,
+    grade: now.grade,
+    disqualified: now.disqualified,
+    thresholds: now.thresholds,
+  };
 }

@@ -1,19 +1,30 @@
-import { poolValueAt } from './decay.ts';
-import { scoreAt } from './engine.ts';
+import { liveValue, poolAt } from './decay.ts';
+import { classify } from './evaluate.ts';
 import type { CompiledModel } from './model.ts';
 import type { LeadState } from './types.ts';
 
-export type ExplanationKind = 'fit' | 'source' | 'engagement' | 'decay' | 'floor' | 'multiplier';
+export type ExplanationKind = 'fit' | 'source' | 'engagement' | 'floor' | 'multiplier';
 
 /** One line of an explanation; the lines' points sum to the total score. */
 export interface ExplanationLine {
   readonly kind: ExplanationKind;
   readonly ruleId?: string;
+  /** What the line contributes to the score now (engagement: what is left after decay). */
   readonly points: number;
+  /** Engagement lines: the points the rule awarded (after caps, before decay). */
+  readonly awarded?: number;
   /** Engagement lines: how many events fired the rule, its repeat bonuses and what caps cut. */
   readonly count?: number;
   readonly bonus?: number;
   readonly capped?: number;
+  readonly text: string;
+}
+
+/** A threshold a fast-track rule holds (PRODUCT §2.13). */
+export interface FastTrackNote {
+  readonly threshold: string;
+  readonly ruleId: string;
+  readonly until: string;
   readonly text: string;
 }
 
@@ -24,19 +35,24 @@ export interface Explanation {
   readonly fit: number;
   readonly source: number;
   readonly engagement: number;
+  readonly segment: string;
+  readonly grade: string;
   readonly disqualified: LeadState['disqualified'];
+  readonly fastTrack: readonly FastTrackNote[];
   readonly lines: readonly ExplanationLine[];
 }
 
-const fmt = (n: number) => (Math.round(n * 100) / 100).toString();
+export const fmt = (n: number) => (Math.round(n * 100) / 100).toString();
 
 /**
- * Accounts for every point of a lead's score at `now`: each fit, source and engagement rule
- * (with repeat bonuses and what caps cut), what decay took, the zero floor and the source
- * multiplier. The lines sum to the total.
+ * Accounts for every point of a lead's score at `now` (PRODUCT §2.12): each fit and source
+ * rule, and each engagement rule with the points it awarded and what is left of them after
+ * decay (no lump "decay" line), then the zero floor and the source multiplier. The lines sum to
+ * the total. A fast track that holds a threshold is said as well.
  */
 export function explain(state: LeadState, model: CompiledModel, now: number): Explanation {
-  const score = scoreAt(state, model, now);
+  const classification = classify(state, model, now);
+  const { breakdown } = classification;
   const lines: ExplanationLine[] = [];
   for (const r of state.fit.rules)
     lines.push({
@@ -54,28 +70,30 @@ export function explain(state: LeadState, model: CompiledModel, now: number): Ex
         text: `${r.ruleId}: ${fmt(r.points)} (source)`,
       });
   }
-  let awardedSum = 0;
+  const pool = poolAt(state.pool, model, classification.at);
+  let engagement = 0;
   for (const [ruleId, tally] of Object.entries(state.tallies)) {
     if (!tally) continue; // rules that never fired may hold an empty slot
-    awardedSum += tally.awarded;
+    const left = liveValue(tally, pool);
+    engagement += left;
     const extras = [`${tally.count}×`];
     if (tally.bonus > 0) extras.push(`incl. ${fmt(tally.bonus)} repeat bonus`);
-    if (tally.capped > 0) extras.push(`${fmt(tally.capped)} cut by caps`);
+    if (tally.capped > 0) extras.push(`${fmt(tally.capped)} not counted (caps, resubmissions)`);
     lines.push({
       kind: 'engagement',
       ruleId,
-      points: tally.awarded,
+      points: left,
+      awarded: tally.awarded,
       count: tally.count,
       bonus: tally.bonus,
       capped: tally.capped,
-      text: `${ruleId}: ${fmt(tally.awarded)} (${extras.join(', ')})`,
+      text: `${ruleId}: ${fmt(tally.awarded)} awarded, ${fmt(left)} now (${extras.join(', ')})`,
     });
   }
-  const pool = poolValueAt(state.pool, model, now);
-  const decay = pool - awardedSum;
-  if (decay !== 0) lines.push({ kind: 'decay', points: decay, text: `decay: ${fmt(decay)}` });
-  if (pool < 0) lines.push({ kind: 'floor', points: -pool, text: `engagement floor at 0: +${fmt(-pool)}` });
-  const multiplied = Math.max(0, pool) * (state.source.multiplier - 1);
+  if (engagement < 0) {
+    lines.push({ kind: 'floor', points: -engagement, text: `engagement floor at 0: +${fmt(-engagement)}` });
+  }
+  const multiplied = Math.max(0, engagement) * (state.source.multiplier - 1);
   if (multiplied !== 0) {
     lines.push({
       kind: 'multiplier',
@@ -83,23 +101,46 @@ export function explain(state: LeadState, model: CompiledModel, now: number): Ex
       text: `source multiplier ×${state.source.multiplier}: ${fmt(multiplied)}`,
     });
   }
+  const fastTrack: FastTrackNote[] = [];
+  for (const [threshold, t] of Object.entries(classification.thresholds)) {
+    if (
+      !t.above ||
+      t.fastTrackedBy === undefined ||
+      t.holdUntil === undefined ||
+      t.holdUntil <= classification.at
+    )
+      continue;
+    const until = new Date(t.holdUntil).toISOString();
+    fastTrack.push({
+      threshold,
+      ruleId: t.fastTrackedBy,
+      until,
+      text: `${threshold} by fast track: ${t.fastTrackedBy} (held until ${until.slice(0, 10)})`,
+    });
+  }
   return {
     modelVersion: state.modelVersion,
-    at: new Date(now).toISOString(),
-    total: score.total,
-    fit: score.fit,
-    source: score.source,
-    engagement: score.engagement,
+    at: new Date(classification.at).toISOString(),
+    total: breakdown.total,
+    fit: breakdown.fit,
+    source: breakdown.source,
+    engagement: breakdown.engagement,
+    segment: classification.segment,
+    grade: classification.grade,
     disqualified: state.disqualified,
+    fastTrack,
     lines,
   };
 }
 
-/** The reasons that carry the most points, for alerts ("demo-request: 30"). */
+/**
+ * The reasons that carry the most points now, for alerts: a fast track first, then the lines
+ * with the largest effect either way ("pricing-page: 40 awarded, 12.3 now", "personal-email: -10").
+ */
 export function topReasons(explanation: Explanation, limit = 3): string[] {
-  return explanation.lines
-    .filter((l) => l.ruleId !== undefined && l.points > 0)
-    .sort((a, b) => b.points - a.points)
-    .slice(0, limit)
+  const lines = explanation.lines
+    .filter((l) => l.ruleId !== undefined && Math.abs(l.points) >= 0.005)
+    .sort((a, b) => Math.abs(b.points) - Math.abs(a.points))
     .map((l) => l.text);
+  return [...explanation.fastTrack.map((f) => f.text), ...lines].slice(0, limit);
 }

@@ -21,7 +21,31 @@ export interface CompiledEngagementRule {
   readonly windowKey: string;
   /** True when a cap (the rule's or its category's) can cut this rule's awards. */
   readonly capped: boolean;
+  /** The rule awards at most once within this window (0: no such limit). */
+  readonly resubmitWindowMs: number;
+  /** Fast track: the threshold the rule qualifies a lead for, and for which grades. */
+  readonly qualifies: CompiledFastTrack | undefined;
   readonly matches: Predicate;
+}
+
+export interface CompiledFastTrack {
+  readonly threshold: string;
+  /** Grades that qualify; null for any grade. */
+  readonly grades: ReadonlySet<string> | null;
+  readonly holdMs: number;
+}
+
+/** Default resubmission window of form_submit rules (PRODUCT §3.7). */
+export const FORM_RESUBMIT_WINDOW_DAYS = 30;
+
+function compileFastTrack(qualifies: EngagementRule['qualifies']): CompiledFastTrack | undefined {
+  if (qualifies === undefined) return undefined;
+  if (typeof qualifies === 'string') return { threshold: qualifies, grades: null, holdMs: 30 * DAY_MS };
+  return {
+    threshold: qualifies.threshold,
+    grades: qualifies.grades ? new Set(qualifies.grades) : null,
+    holdMs: qualifies.holdDays * DAY_MS,
+  };
 }
 
 export interface CompiledCategoryCap {
@@ -105,6 +129,9 @@ export function compileModel(config: Pick<ClientConfig, 'model' | 'lists'>): Com
       windowKey: `r:${rule.id}`,
       capped:
         rule.cap !== undefined || (rule.category !== undefined && categories[rule.category] !== undefined),
+      resubmitWindowMs:
+        (rule.resubmitWindowDays ?? (rule.event === 'form_submit' ? FORM_RESUBMIT_WINDOW_DAYS : 0)) * DAY_MS,
+      qualifies: compileFastTrack(rule.qualifies),
       matches: compileConditions(rule.when, lists),
     };
     rulesById.set(rule.id, compiled);

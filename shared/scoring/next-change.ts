@@ -1,53 +1,24 @@
 import { applyStep, halfLifeDecay, poolValueAt, stepTimes } from './decay.ts';
-import { bandFor, type CompiledModel } from './model.ts';
+import { classify, thresholdState } from './evaluate.ts';
+import type { CompiledModel } from './model.ts';
 import type { LeadState } from './types.ts';
 
 /** How far ahead the decay index looks; a lead that changes later is found on a later run. */
 export const HORIZON_MS = 400 * 86_400_000;
 
-/** The score at `t`, computed exactly as `observe` computes it. */
-function totalAt(state: LeadState, model: CompiledModel, t: number): number {
-  const engagement = Math.max(0, poolValueAt(state.pool, model, t)) * state.source.multiplier;
-  return state.fit.score + state.source.points + engagement;
-}
-
 /**
  * True when observing the lead at `t` would report a change of segment or a threshold crossing
- * against its stored classification (the same rules `observe` applies).
+ * against what was last reported (the same `classify` that `observe` uses).
  */
-function classificationChangesAt(state: LeadState, model: CompiledModel, t: number): boolean {
-  const total = totalAt(state, model, t);
-  const disqualified = state.disqualified !== null;
-  const segment = disqualified ? 'disqualified' : bandFor(model.segments, total);
-  if (segment !== state.segment) return true;
+export function classificationChangesAt(state: LeadState, model: CompiledModel, t: number): boolean {
+  const now = classify(state, model, t);
+  if (now.segment !== state.reported.segment) return true;
   for (const threshold of model.thresholds) {
-    const above = state.thresholds[threshold.name] === true;
-    if (!above && !disqualified && total >= threshold.score) return true;
-    if (above && (disqualified || total < threshold.rearmBelow)) return true;
+    const was = thresholdState(state.reported.thresholds, threshold.name);
+    const is = thresholdState(now.thresholds, threshold.name);
+    if (was.above !== is.above || (is.above && is.ups > was.ups)) return true;
   }
   return false;
-}
-
-/**
- * The score below which the lead's reported classification changes: the lower edge of its
- * current segment, or a threshold's rearm line while the lead is above it. Decay only lowers
- * scores, so the next change is the first time the score falls below the highest such edge.
- */
-function nextEdge(state: LeadState, model: CompiledModel, score: number): number | null {
-  if (state.disqualified) return null;
-  let edge: number | null = null;
-  for (const band of model.segments) {
-    if (band.min !== undefined && band.min <= score) {
-      edge = band.min;
-      break;
-    }
-  }
-  for (const threshold of model.thresholds) {
-    if (state.thresholds[threshold.name] === true && threshold.rearmBelow <= score) {
-      edge = edge === null ? threshold.rearmBelow : Math.max(edge, threshold.rearmBelow);
-    }
-  }
-  return edge;
 }
 
 /**
@@ -57,10 +28,11 @@ function nextEdge(state: LeadState, model: CompiledModel, score: number): number
  */
 function poolCrossing(state: LeadState, model: CompiledModel, from: number, target: number): number | null {
   let pool = poolValueAt(state.pool, model, from);
+  if (pool < target) return from;
   let cursor = from;
-  const steps = stepTimes({ ...state.pool, value: pool, at: from }, model);
+  const steps = stepTimes({ at: from, lastActivity: state.pool.lastActivity }, model);
   for (const { time, step } of [...steps, { time: from + HORIZON_MS, step: undefined }]) {
-    if (model.halfLifeMs !== null && pool > 0) {
+    if (model.halfLifeMs !== null && pool > 0 && target > 0) {
       const crossing = cursor + model.halfLifeMs * Math.log2(pool / target);
       if (crossing < time) return Math.max(from + 1, Math.floor(crossing) + 1);
     }
@@ -72,27 +44,48 @@ function poolCrossing(state: LeadState, model: CompiledModel, from: number, targ
   return null;
 }
 
+/** The first instant after `now` at which the score falls below `edge`, or null. */
+function timeBelow(state: LeadState, model: CompiledModel, now: number, edge: number): number | null {
+  const base = state.fit.score + state.source.points;
+  if (edge <= base) return null; // engagement >= 0 cannot take the score below it
+  return poolCrossing(state, model, now, (edge - base) / state.source.multiplier);
+}
+
 /**
  * The first instant after `now` at which decay changes the lead's segment or threshold state,
- * or null if that does not happen within the horizon. `now` itself when the stored
- * classification is already out of date (the state was last evaluated before a change). The
- * decay job indexes leads by this instant, so it reads only the leads that will change.
+ * or null if that does not happen within the horizon. `now` itself when what was reported is
+ * already out of date. The decay job indexes leads by this instant, so it reads only the leads
+ * that will change. Decay only lowers scores, so the candidates are the lower edge of the
+ * current segment and, for each threshold the lead is above, its rearm line (not before a
+ * fast-track hold ends).
  */
 export function nextChangeAt(state: LeadState, model: CompiledModel, now: number): number | null {
   if (classificationChangesAt(state, model, now)) return now;
-  const base = state.fit.score + state.source.points;
-  const edge = nextEdge(state, model, totalAt(state, model, now));
-  if (edge === null || edge <= base) return null; // engagement >= 0 cannot take the score below it
-  const candidate = poolCrossing(state, model, now, (edge - base) / state.source.multiplier);
-  if (candidate === null) return null;
-  return settle(state, model, now, candidate);
+  if (state.disqualified) return null;
+  const current = classify(state, model, now);
+  const candidates: number[] = [];
+  const band = model.segments.find((b) => b.min !== undefined && b.min <= current.breakdown.total);
+  if (band?.min !== undefined) {
+    const t = timeBelow(state, model, now, band.min);
+    if (t !== null) candidates.push(t);
+  }
+  for (const threshold of model.thresholds) {
+    const held = thresholdState(current.thresholds, threshold.name);
+    if (!held.above) continue;
+    const hold = held.holdUntil ?? Number.NEGATIVE_INFINITY;
+    const from = Math.max(now, hold);
+    if (from - now > HORIZON_MS) continue;
+    const t = timeBelow(state, model, from, threshold.rearmBelow);
+    if (t !== null) candidates.push(Math.max(t, hold === Number.NEGATIVE_INFINITY ? t : Math.ceil(hold)));
+  }
+  if (candidates.length === 0) return null;
+  return settle(state, model, now, Math.min(...candidates));
 }
 
 /**
  * Moves a closed-form estimate to the exact millisecond `observe` agrees with: floating-point
- * rounding in the logarithm can put it one or two milliseconds off. The classification only
- * changes once as the score decays, so the first changed millisecond is well defined. Should it
- * still disagree, the estimate stands: the decay job then observes a lead a little early.
+ * rounding in the logarithm can put it one or two milliseconds off. Should it still disagree,
+ * the estimate stands: the decay job then observes a lead a little early.
  */
 function settle(state: LeadState, model: CompiledModel, now: number, candidate: number): number {
   let t = candidate;

@@ -1,5 +1,47 @@
 import type { CompiledModel } from './model.ts';
-import type { LeadState, Profile, RuleContribution } from './types.ts';
+import type { LeadState, Profile, ProfileValue, RuleContribution } from './types.ts';
+
+/** Standard profile fields (PRODUCT §3.6): a form input with one of these names maps to itself. */
+export const STANDARD_FIELDS = [
+  'email',
+  'firstName',
+  'lastName',
+  'company',
+  'jobTitle',
+  'phone',
+  'country',
+  'industry',
+  'employees',
+  'annualRevenue',
+  'source',
+  'campaign',
+] as const;
+
+/** Fields the engine derives from others (never taken from a post). */
+export const DERIVED_FIELDS = ['emailDomain'] as const;
+
+/**
+ * The profile's size budget (PRODUCT §3.7): whatever is posted, a lead's stored record stays
+ * small. A post past a limit is refused with a 400 naming the field (see `profileBudgetIssues`);
+ * the engine applies the same limits when it folds events, so a replay can never exceed them.
+ */
+export const PROFILE_LIMITS = {
+  /** Fields beyond the standard and derived ones, per lead. */
+  customFields: 40,
+  /** Characters of one string value. */
+  valueLength: 1024,
+  /** Characters of the whole profile as JSON. */
+  profileChars: 16_384,
+} as const;
+
+const KNOWN_FIELDS: ReadonlySet<string> = new Set<string>([
+  ...STANDARD_FIELDS,
+  ...DERIVED_FIELDS,
+  'fullName',
+]);
+
+const isCustom = (field: string) => !KNOWN_FIELDS.has(field);
+const sizeOf = (field: string, value: ProfileValue) => field.length + JSON.stringify(value).length + 4;
 
 /** Profile fields derived from others, so rules can test them (the email's domain). */
 export function withDerivedFields(profile: Profile): Profile {
@@ -9,16 +51,6 @@ export function withDerivedFields(profile: Profile): Profile {
   return at < 0 ? profile : { ...profile, emailDomain: email.slice(at + 1).toLowerCase() };
 }
 
-/** Merges profile fields: a non-blank incoming value replaces the stored one. */
-export function mergeProfile(current: Profile, incoming: Readonly<Profile>): Profile {
-  const merged: Profile = { ...current };
-  for (const [key, value] of Object.entries(incoming)) {
-    if (typeof value === 'string' && value.trim() === '') continue;
-    merged[key] = value;
-  }
-  return withDerivedFields(merged);
-}
-
 /** True when a profile update carries at least one field (without allocating a key list). */
 export function hasFields(profile: Readonly<Profile> | undefined): profile is Readonly<Profile> {
   if (profile === undefined) return false;
@@ -26,10 +58,91 @@ export function hasFields(profile: Readonly<Profile> | undefined): profile is Re
   return false;
 }
 
+export interface BudgetIssue {
+  readonly field: string;
+  readonly message: string;
+}
+
+/**
+ * What of `incoming` the lead's profile has no room for: a new custom field past the count, a
+ * value too long, or a profile grown past its size. Empty when all of it fits.
+ */
+export function profileBudgetIssues(current: Profile, incoming: Readonly<Profile>): BudgetIssue[] {
+  const issues: BudgetIssue[] = [];
+  let custom = 0;
+  let chars = 0;
+  for (const [field, value] of Object.entries(current)) {
+    if (isCustom(field)) custom++;
+    chars += sizeOf(field, value);
+  }
+  for (const [field, value] of Object.entries(incoming)) {
+    if (typeof value === 'string' && value.length > PROFILE_LIMITS.valueLength) {
+      issues.push({ field, message: `longer than ${PROFILE_LIMITS.valueLength} characters` });
+      continue;
+    }
+    const existing = Object.hasOwn(current, field) ? current[field] : undefined;
+    if (existing === undefined && isCustom(field) && ++custom > PROFILE_LIMITS.customFields) {
+      issues.push({
+        field,
+        message: `a lead keeps at most ${PROFILE_LIMITS.customFields} custom fields; this one would be one more`,
+      });
+      continue;
+    }
+    chars += sizeOf(field, value) - (existing === undefined ? 0 : sizeOf(field, existing));
+    if (chars > PROFILE_LIMITS.profileChars) {
+      issues.push({
+        field,
+        message: `the lead's profile would exceed ${PROFILE_LIMITS.profileChars} characters`,
+      });
+    }
+  }
+  return issues;
+}
+
+/**
+ * Merges profile fields in event-time order: a non-blank incoming value replaces the stored
+ * one, except that an untrusted source (an anonymous form post) never overwrites a field an
+ * authenticated source set. Fields past the budget are left out (the API refuses such posts
+ * before they are stored; this keeps a replay within the budget whatever it reads).
+ */
+export function mergeProfile(
+  current: Profile,
+  trustedFields: readonly string[],
+  incoming: Readonly<Profile>,
+  trusted: boolean,
+): { profile: Profile; trustedFields: readonly string[]; changed: boolean } {
+  const merged: Profile = { ...current };
+  let trustedNext = trustedFields;
+  let changed = false;
+  let custom = 0;
+  let chars = 0;
+  for (const [field, value] of Object.entries(current)) {
+    if (isCustom(field)) custom++;
+    chars += sizeOf(field, value);
+  }
+  for (const [field, value] of Object.entries(incoming)) {
+    if (typeof value === 'string' && value.trim() === '') continue;
+    if (DERIVED_FIELDS.includes(field as (typeof DERIVED_FIELDS)[number])) continue;
+    if (!trusted && trustedNext.includes(field)) continue;
+    if (typeof value === 'string' && value.length > PROFILE_LIMITS.valueLength) continue;
+    const existing = Object.hasOwn(merged, field) ? merged[field] : undefined;
+    if (existing === undefined && isCustom(field) && custom >= PROFILE_LIMITS.customFields) continue;
+    const grown = chars + sizeOf(field, value) - (existing === undefined ? 0 : sizeOf(field, existing));
+    if (grown > PROFILE_LIMITS.profileChars) continue;
+    if (existing === undefined && isCustom(field)) custom++;
+    chars = grown;
+    if (trusted && !trustedNext.includes(field)) trustedNext = [...trustedNext, field].sort();
+    if (existing === value) continue;
+    merged[field] = value;
+    changed = true;
+  }
+  return { profile: changed ? withDerivedFields(merged) : current, trustedFields: trustedNext, changed };
+}
+
 /**
  * The parts of a score that depend on the profile alone: fit rules, source points and
  * multiplier, and disqualification, which is sticky (a later clean form does not lift a
- * competitor or spam verdict).
+ * competitor verdict).
  */
 export function profileComponents(
   profile: Profile,

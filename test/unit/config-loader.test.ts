@@ -84,6 +84,10 @@ describe('client configuration loader', () => {
     );
     expect(paths.sort()).toEqual([
       'forms.contact.redirectUrl',
+      // The example's fast tracks name grade B, which this document dropped.
+      'model.engagement.rules[10].qualifies.grades[1]',
+      'model.engagement.rules[11].qualifies.grades[1]',
+      'model.engagement.rules[12].qualifies.grades[1]',
       'model.engagement.rules[3].points',
       'model.fit.rules[0].when[0].list',
       'model.fit.rules[2].id',

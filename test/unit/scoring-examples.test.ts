@@ -209,8 +209,8 @@ describe('disqualification', () => {
       ruleId: 'competitor',
       reason: 'Works for a competitor',
     });
-    expect(state.score).toBeGreaterThan(150);
-    expect(state.segment).toBe('disqualified');
+    expect(state.reported.score).toBeGreaterThan(150);
+    expect(state.reported.segment).toBe('disqualified');
     expect(steps.flatMap((s) => s.changes.thresholdCrossings)).toEqual([]);
     expect(nextChangeAt(state, model, T0 + MINUTE)).toBeNull();
     // Sticky: a later form with a clean address does not lift it.
@@ -219,7 +219,7 @@ describe('disqualification', () => {
       model,
       state,
     );
-    expect(after.state.segment).toBe('disqualified');
+    expect(after.state.reported.segment).toBe('disqualified');
     expect(upCrossings(after.steps)).toEqual([]);
   });
 
@@ -333,7 +333,7 @@ describe('thresholds, hysteresis, segments and grades', () => {
       state = seen.state;
     };
     apply(event('demo_request', T0 + MINUTE), event('webinar_attended', T0 + MINUTE)); // 45 + 55 = 100
-    expect(state.score).toBe(100);
+    expect(state.reported.score).toBe(100);
     look(T0 + DAY); // decays to ~94.9: warm, still above the rearm line
     apply(event('email_click', T0 + DAY)); // ~106.9: hot again, no second alert
     let now = T0 + DAY;
@@ -341,7 +341,7 @@ describe('thresholds, hysteresis, segments and grades', () => {
       now = nextChangeAt(state, model, now)!;
       look(now); // hot → warm below 100, then re-armed at the first instant below 85
     }
-    expect(state.score).toBeLessThan(85);
+    expect(state.reported.score).toBeLessThan(85);
     apply(event('demo_request', now + HOUR)); // above 100 again: alerts again
     expect(upCrossings(changes.map((c) => ({ changes: c })))).toEqual(['mql', 'mql']);
     expect(changes.flatMap((c) => c.thresholdCrossings.map((x) => `${x.name}:${x.direction}`))).toEqual([
@@ -361,7 +361,7 @@ describe('thresholds, hysteresis, segments and grades', () => {
   });
 
   it('It should grade the fit score A to D', () => {
-    const gradeOf = (profile: Profile) => replay([profileEvent(T0, profile)]).state.grade;
+    const gradeOf = (profile: Profile) => replay([profileEvent(T0, profile)]).state.reported.grade;
     expect(gradeOf(idealBuyer)).toBe('A'); // 45
     expect(gradeOf({ ...neutral, jobTitle: 'Director of IT' })).toBe('B'); // 20
     expect(gradeOf(neutral)).toBe('C'); // 0
@@ -406,8 +406,8 @@ describe('late (backdated) events', () => {
       9,
     );
     // The lead is evaluated at its latest time, never rewound.
-    expect(late.updatedAt).toBe(T0 + 5 * DAY);
-    expect(late.score).toBeCloseTo(inOrder.score, 9);
+    expect(late.reported.at).toBe(T0 + 5 * DAY);
+    expect(late.reported.score).toBeCloseTo(inOrder.reported.score, 9);
   });
 
   it('It should keep caps when a late event lands in a window that is already full', () => {
@@ -433,7 +433,7 @@ describe('next change by decay', () => {
       event('video_watch', T0, { percent: 80 }),
       event('content_download', T0, { tier: 'brochure' }),
     ]);
-    expect(state.score).toBe(190);
+    expect(state.reported.score).toBe(190);
     const seen: string[] = [];
     let now = T0;
     for (let t = nextChangeAt(state, model, now); t !== null; t = nextChangeAt(state, model, now)) {
@@ -451,7 +451,7 @@ describe('next change by decay', () => {
     expect(seen).toEqual(['priority:down', 'segment:warm', 'mql:down', 'segment:cold']);
     // The last change is not half-life decay but the 30-day inactivity step, to the millisecond.
     expect(now).toBe(T0 + 30 * DAY);
-    expect(state.segment).toBe('cold');
+    expect(state.reported.segment).toBe('cold');
   });
 
   it('It should say a lead with nothing left to lose never changes, and a stale one changes now', () => {
