@@ -10,7 +10,12 @@
  * Works for any SDK v3 client, including a DynamoDBDocumentClient (it shares its base client's stack;
  * document commands are counted under the underlying operation, e.g. `PutItem`).
  */
-import type { DeserializeMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
+import type {
+  DeserializeMiddleware,
+  InitializeMiddleware,
+  MetadataBearer,
+  MiddlewareStack,
+} from '@smithy/types';
 
 export interface RequestCounter {
   /** Total requests sent since creation / last reset. */
@@ -41,6 +46,78 @@ export function countRequests<Input extends object, Output extends MetadataBeare
     total: () => [...counts.values()].reduce((sum, n) => sum + n, 0),
     byOperation: () => Object.fromEntries(counts),
     reset: () => counts.clear(),
+    detach: () => {
+      client.middlewareStack.remove(name);
+    },
+  };
+}
+
+/** Reads counted by {@link countReads}. */
+export interface ReadCounts {
+  /** Read requests sent (Query, Scan, GetItem, BatchGetItem). */
+  readonly requests: number;
+  /** Items read: Query/Scan `ScannedCount`, items a GetItem/BatchGetItem returned. */
+  readonly items: number;
+  /** Read capacity units consumed, as DynamoDB reports them (`ConsumedCapacity`). */
+  readonly capacityUnits: number;
+}
+
+export interface ReadCounter {
+  counts(): ReadCounts;
+  reset(): void;
+  detach(): void;
+}
+
+const READ_OPERATIONS = new Set(['Query', 'Scan', 'GetItem', 'BatchGetItem']);
+
+interface ReadOutput {
+  ScannedCount?: number;
+  Item?: unknown;
+  Responses?: Record<string, unknown[]>;
+  ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[];
+}
+
+/**
+ * Counts the reads of a DynamoDB client (or a DynamoDBDocumentClient built on it): requests,
+ * items read and the read capacity DynamoDB reports, asking for it (`ReturnConsumedCapacity:
+ * TOTAL`) on every read that does not. For tests and benchmarks that bound what a call reads.
+ */
+export function countReads<Input extends object, Output extends MetadataBearer>(client: {
+  middlewareStack: MiddlewareStack<Input, Output>;
+}): ReadCounter {
+  let totals = { requests: 0, items: 0, capacityUnits: 0 };
+  const name = `leadscoreReadCounter${++counterSeq}`;
+  const middleware: InitializeMiddleware<Input, Output> = (next, context) => async (args) => {
+    const operation = (context.commandName ?? '').replace(/Command$/, '');
+    if (!READ_OPERATIONS.has(operation)) return next(args);
+    const input = args.input as { ReturnConsumedCapacity?: string };
+    const result = await next({
+      ...args,
+      input: { ...args.input, ReturnConsumedCapacity: input.ReturnConsumedCapacity ?? 'TOTAL' },
+    });
+    const output = result.output as ReadOutput;
+    const items =
+      operation === 'GetItem'
+        ? output.Item === undefined
+          ? 0
+          : 1
+        : operation === 'BatchGetItem'
+          ? Object.values(output.Responses ?? {}).reduce((n, list) => n + list.length, 0)
+          : (output.ScannedCount ?? 0);
+    const consumed = [output.ConsumedCapacity ?? []].flat();
+    totals = {
+      requests: totals.requests + 1,
+      items: totals.items + items,
+      capacityUnits: totals.capacityUnits + consumed.reduce((n, c) => n + (c.CapacityUnits ?? 0), 0),
+    };
+    return result;
+  };
+  client.middlewareStack.add(middleware, { step: 'initialize', priority: 'low', name });
+  return {
+    counts: () => ({ ...totals }),
+    reset: () => {
+      totals = { requests: 0, items: 0, capacityUnits: 0 };
+    },
     detach: () => {
       client.middlewareStack.remove(name);
     },
