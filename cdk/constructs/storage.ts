@@ -5,6 +5,7 @@ import {
   GLOBAL_SECONDARY_INDEXES,
   type KeyAttribute,
   PRIMARY_KEY,
+  type ProjectionType,
   TTL_ATTRIBUTE,
   tableNameFor,
 } from '#shared/store/table-definition.ts';
@@ -18,6 +19,13 @@ const attribute = (key: KeyAttribute): dynamodb.Attribute => ({
   name: key.name,
   type: key.type === 'N' ? dynamodb.AttributeType.NUMBER : dynamodb.AttributeType.STRING,
 });
+
+/** The definition's projection types as CDK's. */
+const PROJECTIONS = {
+  ALL: dynamodb.ProjectionType.ALL,
+  KEYS_ONLY: dynamodb.ProjectionType.KEYS_ONLY,
+  INCLUDE: dynamodb.ProjectionType.INCLUDE,
+} as const satisfies Record<ProjectionType, dynamodb.ProjectionType>;
 
 /**
  * The client's lead table, built from the same definition DynamoDB Local is created from
@@ -47,7 +55,8 @@ export class Storage extends Construct {
         indexName: gsi.name,
         partitionKey: attribute(gsi.partitionKey),
         sortKey: attribute(gsi.sortKey),
-        projectionType: dynamodb.ProjectionType.ALL,
+        projectionType: PROJECTIONS[gsi.projection],
+        ...(gsi.projection === 'INCLUDE' ? { nonKeyAttributes: [...(gsi.nonKeyAttributes ?? [])] } : {}),
       });
     }
   }

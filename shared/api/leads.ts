@@ -1,13 +1,21 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import type { ClientConfig } from '#shared/config/schema.ts';
 import { HttpError, ValidationError } from '#shared/http/errors.ts';
 import { zodFieldIssues } from '#shared/http/middleware.ts';
+import { DEFAULT_ROUTE_ID } from '#shared/notify/routing.ts';
 import { scoreAt } from '#shared/scoring/engine.ts';
 import { type Explanation, explain, topReasons } from '#shared/scoring/explain.ts';
 import { bandFor, gradeFor } from '#shared/scoring/model.ts';
 import { accountDomainOf, type LeadItem, stateOf } from '#shared/store/lead-item.ts';
+import {
+  getLeadItems,
+  queryAccountLeads,
+  queryRankedLeads,
+  type RankedEntry,
+} from '#shared/store/lead-queries.ts';
 import type { LeadStore } from '#shared/store/lead-store.ts';
-import { accountPartitionKey, INDEXES, segmentPartitionKey } from '#shared/store/table-definition.ts';
+import { RANK_SORT_KEY_PATTERN, rankPartitionKey, rankScoreKey } from '#shared/store/table-definition.ts';
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
@@ -97,18 +105,13 @@ export async function getLead(store: LeadStore, leadId: string, now: number) {
  */
 export async function accountScore(store: LeadStore, domain: string) {
   const { account } = store.model;
-  const { Items = [] } = await store.query(
-    new QueryCommand({
-      TableName: store.tableName,
-      IndexName: INDEXES.byAccount.name,
-      KeyConditionExpression: 'gsi3pk = :pk',
-      ExpressionAttributeValues: { ':pk': accountPartitionKey(domain) },
-      ScanIndexForward: false,
-      ...(account.method === 'topN' ? { Limit: account.topN } : {}),
-      ProjectionExpression: 'leadId, score',
-    }),
+  const Items = await queryAccountLeads(
+    store.doc,
+    store.tableName,
+    domain,
+    account.method === 'topN' ? account.topN : undefined,
   );
-  const scores = Items.map((i) => Number(i.score)).filter((s) => s > 0);
+  const scores = Items.map((i) => i.score).filter((s) => s > 0);
   const sum = scores.reduce((a, b) => a + b, 0);
   const score = account.method === 'cappedSum' ? Math.min(sum, account.cap ?? sum) : sum;
   return {
@@ -137,42 +140,94 @@ export const listQuerySchema = z
   })
   .strict();
 
-interface Cursor {
-  s: number;
-  k?: Record<string, unknown>;
+type ListQuery = z.infer<typeof listQuerySchema>;
+
+/** The segment listed after the score bands when no segment is asked for. */
+const DISQUALIFIED = 'disqualified';
+/**
+ * The displayed score is rounded to cents, so a lead shown with `minScore` may be just below it:
+ * the index is read from this much lower (a superset) and the displayed score decides.
+ */
+const ROUNDING_MARGIN = 0.01;
+
+/** One step of a listing: the `byRank` partitions of one segment that match the filters. */
+interface RankGroup {
+  readonly segment: string;
+  readonly partitions: readonly string[];
 }
 
-/** A key value DynamoDB accepts (no empty strings, numbers it can store). */
-const keyNumber = z
-  .number()
-  .min(-1e9)
-  .max(1e9)
-  .refine((n) => n === 0 || Math.abs(n) >= 1e-130);
+/** The routing rule ids (and the default route) whose owner is `owner`, or all of them. */
+function routeIdsFor(config: ClientConfig, owner: string | undefined): string[] {
+  const { rules, default: fallback } = config.notifications.routing;
+  const routes = [
+    ...rules.map((r) => ({ id: r.id, email: r.owner.email })),
+    { id: DEFAULT_ROUTE_ID, email: fallback.owner.email },
+  ];
+  const wanted = owner?.toLowerCase();
+  return [
+    ...new Set(
+      routes.filter((r) => wanted === undefined || r.email.toLowerCase() === wanted).map((r) => r.id),
+    ),
+  ];
+}
 
-/** The cursor's shape: a segment index and the bySegment index's LastEvaluatedKey. */
+/**
+ * The walk of a listing (PRODUCT §6.1): its segments in ranking order, each with the partitions
+ * of the grades and owner routes the filters allow. Without a segment filter: the score bands
+ * from the highest down, skipping bands entirely below `minScore`, then `disqualified` (listed
+ * after every qualified lead, whatever its score). Stored scores lie within their band, so walking
+ * bands in order is walking the stored scores in order.
+ */
+function rankWalk(config: ClientConfig, q: ListQuery): RankGroup[] {
+  const bands = config.model.segments;
+  const lowest = q.minScore === undefined ? undefined : q.minScore - ROUNDING_MARGIN;
+  const segments = q.segment
+    ? [q.segment]
+    : [
+        // Band i holds stored scores below the min of band i - 1.
+        ...bands
+          .filter((_, i) => i === 0 || lowest === undefined || bands[i - 1]!.min! > lowest)
+          .map((b) => b.name),
+        DISQUALIFIED,
+      ];
+  const grades = q.grade ? [q.grade] : config.model.grades.map((g) => g.grade);
+  const routes = routeIdsFor(config, q.owner);
+  return segments.map((segment) => ({
+    segment,
+    partitions: grades.flatMap((grade) => routes.map((route) => rankPartitionKey(segment, grade, route))),
+  }));
+}
+
+/** Where the next page starts: step `s` of the walk, below position `k` (or from its top). */
+interface Cursor {
+  s: number;
+  k?: string;
+  /** Fingerprint of the filters the cursor was made for. */
+  f: string;
+}
+
 const cursorSchema = z
   .object({
     s: z.number().int().min(0),
-    k: z
-      .object({
-        pk: z.string().min(1),
-        sk: z.string().min(1),
-        gsi1pk: z.string().min(1),
-        gsi1sk: keyNumber,
-      })
-      .strict()
-      .optional(),
+    k: z.string().regex(RANK_SORT_KEY_PATTERN).optional(),
+    f: z.string().regex(/^[\w-]{1,16}$/),
   })
   .strict();
+
+/** A short fingerprint of a query's filters: a cursor only continues the listing it came from. */
+function filterFingerprint(q: ListQuery): string {
+  const filters = [q.segment ?? null, q.grade ?? null, q.owner?.toLowerCase() ?? null, q.minScore ?? null];
+  return createHash('sha256').update(JSON.stringify(filters)).digest('base64url').slice(0, 12);
+}
 
 const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
 
 /**
- * Decodes a cursor for this query's segment order. A cursor that this API could not have returned
- * for it (bad JSON, a made-up start key, a segment index out of range) is a 400 naming `cursor`,
+ * Decodes a cursor for this listing. A cursor this API could not have returned for it (bad
+ * JSON, an unknown shape, another listing's, a step out of range) is a 400 naming `cursor`,
  * never a DynamoDB error.
  */
-function decodeCursor(text: string, order: readonly string[]): Cursor {
+function decodeCursor(text: string, steps: number, fingerprint: string): Cursor {
   const invalid = new ValidationError([{ field: 'cursor', message: 'not a cursor returned by this API' }]);
   let raw: unknown;
   try {
@@ -181,52 +236,92 @@ function decodeCursor(text: string, order: readonly string[]): Cursor {
     throw invalid;
   }
   const parsed = cursorSchema.safeParse(raw);
-  if (!parsed.success) throw invalid;
-  const segment = order[parsed.data.s];
-  if (segment === undefined) throw invalid;
-  if (parsed.data.k && parsed.data.k.gsi1pk !== segmentPartitionKey(segment)) throw invalid;
+  if (!parsed.success || parsed.data.s >= steps || parsed.data.f !== fingerprint) throw invalid;
   return parsed.data;
 }
 
+/** Whether a listed lead matches the filters now (its segment and score as read, PRODUCT §2.7). */
+function matches(summary: LeadSummary, item: LeadItem, q: ListQuery): boolean {
+  if (q.segment !== undefined && summary.segment !== q.segment) return false;
+  if (q.grade !== undefined && summary.grade !== q.grade) return false;
+  if (q.owner !== undefined && item.owner?.email.toLowerCase() !== q.owner.toLowerCase()) return false;
+  return q.minScore === undefined || summary.score >= q.minScore;
+}
+
 /**
- * GET /v1/leads: leads ranked by score, segment by segment from the highest band down (the
- * bySegment index sorts by the score stored at the last write or decay run; each page is
- * re-scored at read time and the page re-ranked by that current score).
+ * GET /v1/leads (PRODUCT §6.1): leads ranked by score, filtered by segment, grade, owner and
+ * minimum score, in pages that each cost a bounded number of reads, whatever the filters and
+ * the table size. The filters choose `byRank` partitions (see rankWalk); each step of the walk
+ * k-way merges its partitions by stored score from the cursor's position down (queryRankedLeads,
+ * `minScore` as a key condition), until the page has `limit` entries; the page's lead items
+ * are then read in one BatchGetItem. Reads per page: at most 3 × limit + Σ partitions × (first
+ * query + 3) index keys over the steps it visits (rankedReadBound), plus `limit` items.
+ *
+ * The index orders by the score stored at the last write or decay run; each lead is re-scored
+ * at read time, and a lead whose current segment, grade, owner or score no longer matches is
+ * left out (a page may then be short; `nextCursor` still continues after it). Within a page,
+ * leads are sorted by segment step, then current score. A lead rewritten between two pages to
+ * a position the next pages will reach is left for them, so it is listed once.
  */
 export async function listLeads(store: LeadStore, query: Record<string, string | undefined>, now: number) {
   const parsed = listQuerySchema.safeParse(query);
   if (!parsed.success) throw new ValidationError(zodFieldIssues(parsed.error));
   const q = parsed.data;
-  const segments = store.model.segments.map((s) => s.name);
-  if (q.segment && !segments.includes(q.segment) && q.segment !== 'disqualified') {
+  const { config } = store;
+  const segments = config.model.segments.map((s) => s.name);
+  if (q.segment && !segments.includes(q.segment) && q.segment !== DISQUALIFIED) {
     throw new ValidationError([
-      { field: 'segment', message: `one of ${[...segments, 'disqualified'].join(', ')}` },
+      { field: 'segment', message: `one of ${[...segments, DISQUALIFIED].join(', ')}` },
     ]);
   }
-  const order = q.segment ? [q.segment] : segments;
-  let cursor: Cursor = q.cursor ? decodeCursor(q.cursor, order) : { s: 0 };
-  const items: (LeadSummary & { explanation?: unknown })[] = [];
-  while (items.length < q.limit && cursor.s < order.length) {
-    const page = await store.query(
-      new QueryCommand({
-        TableName: store.tableName,
-        IndexName: INDEXES.bySegment.name,
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': segmentPartitionKey(order[cursor.s]!) },
-        ScanIndexForward: false,
-        Limit: q.limit - items.length,
-        ...(cursor.k ? { ExclusiveStartKey: cursor.k } : {}),
-      }),
-    );
-    for (const raw of page.Items ?? []) {
-      const { explanation: _, ...summary } = summarise(raw as LeadItem, store, now);
-      if (q.grade && summary.grade !== q.grade) continue;
-      if (q.owner && summary.owner?.email !== q.owner) continue;
-      if (q.minScore !== undefined && summary.score < q.minScore) continue;
-      items.push(summary);
-    }
-    cursor = page.LastEvaluatedKey ? { s: cursor.s, k: page.LastEvaluatedKey } : { s: cursor.s + 1 };
+  const grades = config.model.grades.map((g) => g.grade);
+  if (q.grade && !grades.includes(q.grade)) {
+    throw new ValidationError([{ field: 'grade', message: `one of ${grades.join(', ')}` }]);
   }
-  items.sort((a, b) => b.score - a.score);
-  return { items, nextCursor: cursor.s < order.length ? encodeCursor(cursor) : null };
+  const walk = rankWalk(config, q);
+  const fingerprint = filterFingerprint(q);
+  const start = q.cursor ? decodeCursor(q.cursor, walk.length, fingerprint) : { s: 0, f: fingerprint };
+  const from = q.minScore === undefined ? undefined : rankScoreKey(q.minScore - ROUNDING_MARGIN);
+
+  const entries: (RankedEntry & { step: number })[] = [];
+  let next: Cursor | null = null;
+  for (let step = start.s, before = start.k; step < walk.length; step++, before = undefined) {
+    const page = await queryRankedLeads(store.doc, store.tableName, {
+      partitions: walk[step]!.partitions,
+      from,
+      before,
+      limit: q.limit - entries.length,
+    });
+    entries.push(...page.entries.map((e) => ({ ...e, step })));
+    if (entries.length >= q.limit) {
+      if (!page.exhausted) next = { s: step, k: entries.at(-1)!.rankKey, f: fingerprint };
+      else if (step + 1 < walk.length) next = { s: step + 1, f: fingerprint };
+      break;
+    }
+  }
+
+  const items = await getLeadItems(
+    store.doc,
+    store.tableName,
+    entries.map((e) => e.leadId),
+  );
+  const stepOf = new Map(walk.flatMap((group, step) => group.partitions.map((p) => [p, step] as const)));
+  /** Whether a rewritten lead now sits where a later page of this walk will find it. */
+  const aheadOfPage = (item: LeadItem) => {
+    const step = item.gsi1pk === undefined ? undefined : stepOf.get(item.gsi1pk);
+    if (next === null || step === undefined || item.gsi1sk === undefined) return false;
+    if (next.k === undefined) return step >= next.s;
+    return step > next.s || (step === next.s && item.gsi1sk < next.k);
+  };
+  const listed: { summary: LeadSummary; step: number }[] = [];
+  const seen = new Set<string>();
+  for (const entry of entries) {
+    const item = items.get(entry.leadId);
+    if (item?.kind !== 'lead' || item.mergedInto || seen.has(item.leadId) || aheadOfPage(item)) continue;
+    seen.add(item.leadId);
+    const { explanation: _, ...summary } = summarise(item, store, now);
+    if (matches(summary, item, q)) listed.push({ summary, step: entry.step });
+  }
+  listed.sort((a, b) => a.step - b.step || b.summary.score - a.summary.score);
+  return { items: listed.map((l) => l.summary), nextCursor: next ? encodeCursor(next) : null };
 }

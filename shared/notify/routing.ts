@@ -1,6 +1,9 @@
 import type { ClientConfig, Route } from '#shared/config/schema.ts';
 import { compileConditions, type Fields, type Predicate } from '#shared/scoring/conditions.ts';
 
+/** The `ruleId` of the default route (the route of a lead no rule matches). */
+export const DEFAULT_ROUTE_ID = 'default';
+
 /** The route chosen for a lead: its owner, Slack channel and email recipients. */
 export interface ChosenRoute extends Route {
   /** The routing rule that matched, or `default`. */
@@ -30,5 +33,5 @@ export function routeFor(profile: Fields, config: ClientConfig): ChosenRoute {
   for (const { ruleId, route, matches } of routesOf(config)) {
     if (matches(profile)) return { ...route, ruleId };
   }
-  return { ...config.notifications.routing.default, ruleId: 'default' };
+  return { ...config.notifications.routing.default, ruleId: DEFAULT_ROUTE_ID };
 }

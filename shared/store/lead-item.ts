@@ -1,12 +1,7 @@
 import type { ChosenRoute } from '#shared/notify/routing.ts';
 import { isFreeOrDisposableDomain } from '#shared/scoring/lists.ts';
 import type { LeadState } from '#shared/scoring/types.ts';
-import {
-  accountPartitionKey,
-  dueDayPartitionKey,
-  dueDaySortKey,
-  segmentPartitionKey,
-} from './table-definition.ts';
+import { accountPartitionKey, dueDayPartitionKey, dueDaySortKey, rankingKeys } from './table-definition.ts';
 
 /** Key of a lead (or anonymous visitor) item. */
 export const leadKey = (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'LEAD' });
@@ -37,7 +32,7 @@ export interface LeadItem {
   createdAt: string;
   updatedAt: string;
   gsi1pk?: string;
-  gsi1sk?: number;
+  gsi1sk?: string;
   gsi2pk?: string;
   gsi2sk?: string;
   gsi3pk?: string;
@@ -95,8 +90,11 @@ export function toLeadItem(args: {
   if (args.anonymousIds && args.anonymousIds.length > 0) item.anonymousIds = args.anonymousIds;
   if (args.mergedInto) item.mergedInto = args.mergedInto;
   if (kind === 'lead') {
-    item.gsi1pk = segmentPartitionKey(segment);
-    item.gsi1sk = state.score;
+    const ownerRouteId = route?.ruleId ?? null;
+    Object.assign(
+      item,
+      rankingKeys({ kind, segment, grade: item.grade, ownerRouteId, score: item.score, leadId: item.leadId }),
+    );
     const domain = accountDomainOf(state);
     if (domain) {
       item.gsi3pk = accountPartitionKey(domain);

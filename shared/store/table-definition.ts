@@ -3,10 +3,12 @@
  * Used by the CDK stack (loop over PRIMARY_KEY / GLOBAL_SECONDARY_INDEXES) and by local CreateTable.
  *
  * - primary key `pk` (S) + `sk` (S); TTL attribute `expiresAt` (epoch seconds)
- * - GSI `bySegment`: `gsi1pk` = `SEG#<segment>`, `gsi1sk` (N) = stored score (ranked leads per segment)
+ * - GSI `byRank`:    `gsi1pk` = `RANK#<segment>#<grade>#<owner route id>`,
+ *                    `gsi1sk` (S) = `<stored score + 10^9, 10.6 digits>#<leadId>` (GET /v1/leads);
+ *                    KEYS_ONLY: the listing reads keys, then the page's lead items
  * - GSI `byDueDay`:  `gsi2pk` = `DUE#<yyyy-mm-dd>`, `gsi2sk` (S) = `<ISO time>#<leadId>` (decay job)
  * - GSI `byAccount`: `gsi3pk` = `ACCT#<domain>`, `gsi3sk` (N) = score (leads of one account)
- * All GSIs project ALL attributes.
+ * `byDueDay` and `byAccount` project ALL attributes.
  *
  * CDK mapping: `type` is the DynamoDB attribute type code, identical to the values of CDK's
  * `AttributeType` enum ('S' = STRING, 'N' = NUMBER).
@@ -30,11 +32,16 @@ export interface KeyAttribute<Name extends string = string> {
   readonly type: KeyAttributeType;
 }
 
+/** What a GSI copies from the item: everything, only the keys, or the keys and `nonKeyAttributes`. */
+export type ProjectionType = 'ALL' | 'KEYS_ONLY' | 'INCLUDE';
+
 export interface GlobalSecondaryIndexDefinition {
   readonly name: string;
   readonly partitionKey: KeyAttribute;
   readonly sortKey: KeyAttribute;
-  readonly projection: 'ALL';
+  readonly projection: ProjectionType;
+  /** The attributes an INCLUDE projection copies besides the keys. */
+  readonly nonKeyAttributes?: readonly string[];
 }
 
 /** Attribute names of the table's primary key and TTL. */
@@ -51,11 +58,11 @@ export const TTL_ATTRIBUTE = TABLE_KEYS.ttl;
 
 /** Global secondary indexes, keyed by index name. */
 export const INDEXES = {
-  bySegment: {
-    name: 'bySegment',
+  byRank: {
+    name: 'byRank',
     partitionKey: { name: 'gsi1pk', type: 'S' },
-    sortKey: { name: 'gsi1sk', type: 'N' },
-    projection: 'ALL',
+    sortKey: { name: 'gsi1sk', type: 'S' },
+    projection: 'KEYS_ONLY',
   },
   byDueDay: {
     name: 'byDueDay',
@@ -77,10 +84,64 @@ export type IndexName = keyof typeof INDEXES;
 export const GLOBAL_SECONDARY_INDEXES: readonly GlobalSecondaryIndexDefinition[] = Object.values(INDEXES);
 
 /** Value prefixes of the GSI partition keys. */
-export const KEY_PREFIXES = { segment: 'SEG#', dueDay: 'DUE#', account: 'ACCT#' } as const;
+export const KEY_PREFIXES = { rank: 'RANK#', dueDay: 'DUE#', account: 'ACCT#' } as const;
 
-/** `gsi1pk` value: `SEG#<segment>`. */
-export const segmentPartitionKey = (segment: string): string => `${KEY_PREFIXES.segment}${segment}`;
+/*
+ * The ranking index (`byRank`), the one place its keys are defined. A lead is in exactly one
+ * partition, `RANK#<segment>#<grade>#<owner route id>` (stored segment, `disqualified` included,
+ * grade, and the id of the routing rule that chose its owner, or `default`), sorted by the
+ * stored score. Every filter of GET /v1/leads is thus a choice of partitions: a page queries
+ * only the partitions that match, and the sort key bounds the minimum score, so the reads of a
+ * page depend on the configuration's segments × grades × routes and the page size, never on the
+ * table. The sort key is a string, `<score + 10^9 with 6 decimals, zero-padded to 17>#<leadId>`:
+ * it orders like the score (clamped to ±10^9) and is unique, so a position in the ranking is
+ * one key, the same in every partition (ties are broken by lead id), and a cursor is exact.
+ */
+
+/** Scores beyond ±SCORE_KEY_LIMIT share the end of the ranking. */
+const SCORE_KEY_LIMIT = 1e9;
+const SCORE_KEY_WIDTH = 17;
+/** A `gsi1sk` value: 17 characters of score key, `#`, a lead id. */
+export const RANK_SORT_KEY_PATTERN = /^\d{10}\.\d{6}#(?:ld|an)_[\w-]{22}$/;
+
+/** `gsi1pk` value: `RANK#<segment>#<grade>#<routeId>` (segment and route ids cannot hold `#`). */
+export const rankPartitionKey = (segment: string, grade: string, routeId: string): string =>
+  `${KEY_PREFIXES.rank}${segment}#${grade}#${routeId}`;
+
+/** The score part of a rank sort key: order-preserving, fixed width. */
+export function rankScoreKey(score: number): string {
+  const clamped = Math.min(SCORE_KEY_LIMIT, Math.max(-SCORE_KEY_LIMIT, Number.isNaN(score) ? 0 : score));
+  return (clamped + SCORE_KEY_LIMIT).toFixed(6).padStart(SCORE_KEY_WIDTH, '0');
+}
+
+/** `gsi1sk` value: `<rankScoreKey(score)>#<leadId>`; `gsi1sk >= rankScoreKey(min)` selects scores ≥ min. */
+export const rankSortKey = (score: number, leadId: string): string => `${rankScoreKey(score)}#${leadId}`;
+
+/** The lead id a rank sort key ends with. */
+export const leadIdOfRankSortKey = (sortKey: string): string => sortKey.slice(SCORE_KEY_WIDTH + 1);
+
+/** Route id of a lead without an owner route: `routeFor`'s id of the default route (DEFAULT_ROUTE_ID). */
+const UNROUTED = 'default';
+
+/**
+ * The ranking index keys of a lead item (none for anonymous visitors, who are not listed):
+ * derived from what is stored with the item, its segment, grade, owner route and score. A lead
+ * without an owner route (routeFor always gives one) ranks with the default route's leads.
+ */
+export function rankingKeys(lead: {
+  kind: 'lead' | 'anonymous';
+  segment: string;
+  grade: string;
+  ownerRouteId: string | null;
+  score: number;
+  leadId: string;
+}): { gsi1pk?: string; gsi1sk?: string } {
+  if (lead.kind !== 'lead') return {};
+  return {
+    gsi1pk: rankPartitionKey(lead.segment, lead.grade, lead.ownerRouteId ?? UNROUTED),
+    gsi1sk: rankSortKey(lead.score, lead.leadId),
+  };
+}
 /** `gsi2pk` value: `DUE#<yyyy-mm-dd>`. */
 export const dueDayPartitionKey = (day: string): string => `${KEY_PREFIXES.dueDay}${day}`;
 /** `gsi2sk` value: `<ISO time>#<leadId>`. */
@@ -120,7 +181,10 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
         { AttributeName: gsi.partitionKey.name, KeyType: 'HASH' },
         { AttributeName: gsi.sortKey.name, KeyType: 'RANGE' },
       ],
-      Projection: { ProjectionType: gsi.projection },
+      Projection: {
+        ProjectionType: gsi.projection,
+        ...(gsi.projection === 'INCLUDE' ? { NonKeyAttributes: [...(gsi.nonKeyAttributes ?? [])] } : {}),
+      },
     })),
   };
 }

@@ -21,6 +21,7 @@ interface Summary {
   score: number;
   segment: string;
   grade: string;
+  owner: { name: string; email: string } | null;
 }
 
 interface Page {
@@ -85,14 +86,22 @@ const expectRanked = (items: readonly Summary[]) => {
   for (let i = 1; i < items.length; i++) expect(items[i]!.score).toBeLessThanOrEqual(items[i - 1]!.score);
 };
 
+const ALL_IDS = [...SEEDS.map((s) => leadIdFor(s.email)), leadIdFor(COMPETITOR)];
+
+/** The decoded JSON of a cursor (opaque to clients; the tests forge variants of it). */
+const decoded = (cursor: string) =>
+  JSON.parse(Buffer.from(cursor, 'base64url').toString()) as Record<string, unknown>;
+const encoded = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
 describe('GET /v1/leads', () => {
-  it('It should list every qualified lead ranked by score, highest first', async () => {
+  it('It should list every qualified lead ranked by score, highest first, then the disqualified', async () => {
     const page = await list({ limit: '100' });
-    expect(page.items).toHaveLength(SEEDS.length);
+    expect(page.items).toHaveLength(SEEDS.length + 1);
     expect(page.nextCursor).toBeNull();
-    expectRanked(page.items);
-    expect(new Set(page.items.map((l) => l.segment))).toEqual(new Set(['hot', 'warm', 'cold']));
-    expect(page.items.map((l) => l.email)).not.toContain(COMPETITOR);
+    const qualified = page.items.slice(0, -1);
+    expectRanked(qualified);
+    expect(new Set(qualified.map((l) => l.segment))).toEqual(new Set(['hot', 'warm', 'cold']));
+    expect(page.items.at(-1)).toMatchObject({ email: COMPETITOR, segment: 'disqualified' });
   });
 
   it('It should filter by segment, grade and minimum score', async () => {
@@ -111,7 +120,10 @@ describe('GET /v1/leads', () => {
     expect(gradeA.length).toBeGreaterThan(0);
     expect(gradeA.every((l) => l.grade === 'A')).toBe(true);
     expect(gradeA).toHaveLength(all.filter((l) => l.grade === 'A').length);
-    expectRanked(gradeA);
+    // Ranked by score, the disqualified (the competitor is grade A too) after the others.
+    const qualifiedA = gradeA.filter((l) => l.segment !== 'disqualified');
+    expectRanked(qualifiedA);
+    expect(gradeA.slice(qualifiedA.length).map((l) => l.email)).toEqual([COMPETITOR]);
 
     const above = (await list({ minScore: '60', limit: '100' })).items;
     expect(above.every((l) => l.score >= 60)).toBe(true);
@@ -122,6 +134,24 @@ describe('GET /v1/leads', () => {
 
     const disqualified = (await list({ segment: 'disqualified' })).items;
     expect(disqualified.map((l) => l.email)).toEqual([COMPETITOR]);
+
+    const aboveAndA = (await list({ grade: 'A', minScore: '60', limit: '100' })).items;
+    expect(aboveAndA).toHaveLength(all.filter((l) => l.grade === 'A' && l.score >= 60).length);
+  });
+
+  it('It should filter by owner (their email, in any case)', async () => {
+    const all = (await list({ limit: '100' })).items;
+    // Every seed is in DE: the EMEA route's owner.
+    const erika = (await list({ owner: 'erika@example-analytics.com', limit: '100' })).items;
+    expect(erika.map((l) => l.leadId)).toEqual(all.map((l) => l.leadId));
+    expect(erika.every((l) => l.owner?.email === 'erika@example-analytics.com')).toBe(true);
+    expect((await list({ owner: 'Erika@Example-Analytics.com', limit: '100' })).items).toHaveLength(
+      all.length,
+    );
+    expect((await list({ owner: 'sam@example-analytics.com' })).items).toEqual([]);
+    expect(await list({ owner: 'nobody@example.org' })).toEqual({ items: [], nextCursor: null });
+    const hotErika = (await list({ owner: 'erika@example-analytics.com', segment: 'hot', grade: 'A' })).items;
+    expect(hotErika).toHaveLength(all.filter((l) => l.segment === 'hot' && l.grade === 'A').length);
   });
 
   it('It should return every lead exactly once across cursor pages, still ranked', async () => {
@@ -139,9 +169,38 @@ describe('GET /v1/leads', () => {
       } while (cursor);
       const ids = seen.map((l) => l.leadId);
       expect(new Set(ids).size).toBe(ids.length);
-      expect(ids.sort()).toEqual(SEEDS.map((s) => leadIdFor(s.email)).sort());
-      expectRanked(seen);
+      expect([...ids].sort()).toEqual([...ALL_IDS].sort());
+      expect(ids.at(-1)).toBe(leadIdFor(COMPETITOR));
+      expectRanked(seen.slice(0, -1));
+      // Filtered, the cursor continues the same listing.
+      const gradeA: Summary[] = [];
+      for (let next: string | null = null, first = true; first || next; first = false) {
+        const page: Page = await list({ grade: 'A', limit, ...(next ? { cursor: next } : {}) });
+        gradeA.push(...page.items);
+        next = page.nextCursor;
+      }
+      expect(gradeA.map((l) => l.leadId)).toEqual(
+        (await list({ grade: 'A', limit: '100' })).items.map((l) => l.leadId),
+      );
     }
+  });
+
+  it("It should reject another listing's cursor with 400 naming cursor", async () => {
+    const { nextCursor } = await list({ segment: 'cold', limit: '1' });
+    expect(nextCursor).not.toBeNull();
+    const others: Record<string, string>[] = [
+      { cursor: nextCursor! },
+      { segment: 'cold', grade: 'B', cursor: nextCursor! },
+    ];
+    for (const query of others) {
+      const response = await invoke(leads, leadsRequest(harness.apiKey, { query }));
+      expect(response.statusCode).toBe(400);
+      expect(response.json).toMatchObject({ fields: [{ field: 'cursor' }] });
+    }
+    // Its own listing continues with it, whatever the page size.
+    expect((await list({ segment: 'cold', limit: '3', cursor: nextCursor! })).items.length).toBeGreaterThan(
+      0,
+    );
   });
 
   const badQueries: { name: string; query: Record<string, string>; field: string }[] = [
@@ -162,6 +221,13 @@ describe('GET /v1/leads', () => {
     },
     { name: 'an unknown segment', query: { segment: 'lukewarm' }, field: 'segment' },
     { name: 'a bad grade', query: { grade: 'excellent' }, field: 'grade' },
+    { name: 'a grade the model does not have', query: { grade: 'Z' }, field: 'grade' },
+    { name: 'an owner that is not an email', query: { owner: 'erika' }, field: 'owner' },
+    {
+      name: 'a forged cursor with a start key in the old shape',
+      query: { cursor: encoded({ s: 0, k: { pk: 'LEAD#x', sk: 'LEAD', gsi1pk: 'SEG#hot', gsi1sk: 1 } }) },
+      field: 'cursor',
+    },
     { name: 'a minScore that is not a number', query: { minScore: 'high' }, field: 'minScore' },
   ];
   for (const c of badQueries) {
@@ -175,32 +241,44 @@ describe('GET /v1/leads', () => {
   }
 
   it('It should answer any made-up cursor with 200 or a 400 naming cursor, never a 5xx', async () => {
+    const real = (await list({ limit: '2' })).nextCursor!;
+    const { f } = decoded(real);
+    const leadId = leadIdFor(SEEDS[1]!.email);
+    // Positions: well-formed sort keys (any score, a real or made-up lead), and near misses.
+    const position = fc.oneof(
+      fc
+        .tuple(fc.integer({ min: 0, max: 1999999999 }), fc.integer({ min: 0, max: 999999 }))
+        .map(([i, d]) => `${String(i).padStart(10, '0')}.${String(d).padStart(6, '0')}#${leadId}`),
+      fc.constantFrom('0000000000.000000#ld_', '1000000050.000000', `9999999999.999999#${leadId}`, ''),
+      fc.string(),
+      fc.double(),
+    );
     const anyCursor = fc.oneof(
       fc.string({ maxLength: 200 }),
-      fc.jsonValue({ maxDepth: 3 }).map((v) => Buffer.from(JSON.stringify(v)).toString('base64url')),
+      fc.jsonValue({ maxDepth: 3 }).map(encoded),
+      fc.constant(real),
       fc
-        .record({
-          s: fc.oneof(fc.integer({ min: -2, max: 4 }), fc.double()),
-          k: fc.option(
-            fc.record({
-              pk: fc.oneof(fc.constant(''), fc.string(), fc.constant(`LEAD#${leadIdFor(SEEDS[1]!.email)}`)),
-              sk: fc.oneof(fc.constant('LEAD'), fc.string()),
-              gsi1pk: fc.constantFrom('SEG#hot', 'SEG#warm', 'SEG#cold', 'SEG#', ''),
-              gsi1sk: fc.oneof(fc.double(), fc.integer()),
-            }),
-            { nil: undefined },
-          ),
-        })
-        .map((c) => Buffer.from(JSON.stringify(c)).toString('base64url')),
+        .record(
+          {
+            s: fc.oneof(fc.integer({ min: -2, max: 6 }), fc.double()),
+            k: position,
+            f: fc.oneof(fc.constant(f), fc.string({ maxLength: 20 })),
+          },
+          { requiredKeys: ['s'] },
+        )
+        .map(encoded),
     );
     await fc.assert(
-      fc.asyncProperty(anyCursor, async (cursor) => {
-        const response = await invoke(leads, leadsRequest(harness.apiKey, { query: { cursor, limit: '2' } }));
-        if (response.statusCode === 200) return;
+      fc.asyncProperty(anyCursor, fc.constantFrom('1', '2', '100'), async (cursor, limit) => {
+        const response = await invoke(leads, leadsRequest(harness.apiKey, { query: { cursor, limit } }));
+        if (response.statusCode === 200) {
+          expect((response.json as Page).items.length).toBeLessThanOrEqual(Number(limit));
+          return;
+        }
         expect(response.statusCode).toBe(400);
         expect(response.json).toMatchObject({ fields: [{ field: 'cursor' }] });
       }),
-      { numRuns: 150 },
+      { numRuns: 200 },
     );
   });
 

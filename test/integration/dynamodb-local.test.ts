@@ -26,7 +26,8 @@ import {
   dueDaySortKey,
   ensureTable,
   INDEXES,
-  segmentPartitionKey,
+  rankPartitionKey,
+  rankSortKey,
   TABLE_KEYS,
   tableNameFor,
 } from '#shared/store/table-definition.ts';
@@ -36,8 +37,8 @@ import { injectDynamoThrottling, injectPutEventsFailures } from '#test/support/f
 const lead = (id: string, score: number, segment = 'enterprise', domain = 'acme.com') => ({
   pk: `LEAD#${id}`,
   sk: 'PROFILE',
-  gsi1pk: segmentPartitionKey(segment),
-  gsi1sk: score,
+  gsi1pk: rankPartitionKey(segment, 'A', 'default'),
+  gsi1sk: rankSortKey(score, id),
   gsi2pk: dueDayPartitionKey('2025-03-01'),
   gsi2sk: dueDaySortKey(`2025-03-01T0${score % 10}:00:00.000Z`, id),
   gsi3pk: accountPartitionKey(domain),
@@ -118,7 +119,7 @@ describe('DynamoDB Local harness', () => {
         { AttributeName: def.partitionKey.name, KeyType: 'HASH' },
         { AttributeName: def.sortKey.name, KeyType: 'RANGE' },
       ]);
-      expect(gsis[def.name]?.Projection?.ProjectionType).toBe('ALL');
+      expect(gsis[def.name]?.Projection?.ProjectionType).toBe(def.projection);
     }
     const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
     expect(ttl.TimeToLiveDescription).toMatchObject({
@@ -140,17 +141,21 @@ describe('DynamoDB Local harness', () => {
     );
     expect(Item).toEqual(leads[1]);
 
-    const bySegment = await doc.send(
+    const byRank = await doc.send(
       new QueryCommand({
         TableName: tableName,
-        IndexName: INDEXES.bySegment.name,
+        IndexName: INDEXES.byRank.name,
         KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': INDEXES.bySegment.partitionKey.name },
-        ExpressionAttributeValues: { ':pk': segmentPartitionKey('enterprise') },
+        ExpressionAttributeNames: { '#pk': INDEXES.byRank.partitionKey.name },
+        ExpressionAttributeValues: { ':pk': rankPartitionKey('enterprise', 'A', 'default') },
         ScanIndexForward: false,
       }),
     );
-    expect(bySegment.Items?.map((i) => i.leadId)).toEqual(['b', 'a']);
+    // KEYS_ONLY: the table's and the index's keys, nothing else.
+    expect(byRank.Items).toEqual([
+      { pk: 'LEAD#b', sk: 'PROFILE', gsi1pk: leads[1]!.gsi1pk, gsi1sk: leads[1]!.gsi1sk },
+      { pk: 'LEAD#a', sk: 'PROFILE', gsi1pk: leads[0]!.gsi1pk, gsi1sk: leads[0]!.gsi1sk },
+    ]);
 
     const byAccount = await doc.send(
       new QueryCommand({
