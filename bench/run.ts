@@ -11,6 +11,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   core: () => import('./core.ts'),
   ingest: () => import('./ingest.ts'),
   decay: () => import('./decay.ts'),
+  list: () => import('./list.ts'),
 };
 
 export class UnknownBenchError extends Error {
