@@ -15,11 +15,11 @@ export async function postEvents(
   onFailure: (error: unknown, event: IngestEvent) => void,
 ): Promise<{
   http: APIGatewayProxyStructuredResultV2;
-  counts: Record<'accepted' | 'duplicate' | 'rejected' | 'failed', number>;
+  counts: Record<'accepted' | 'duplicate' | 'rejected' | 'throttled' | 'failed', number>;
 }> {
   const { single, items } = eventsOf(body);
   const results = await ingestBatch(store, items, now, single, onFailure);
-  const counts = { accepted: 0, duplicate: 0, rejected: 0, failed: 0 };
+  const counts = { accepted: 0, duplicate: 0, rejected: 0, throttled: 0, failed: 0 };
   for (const r of results) counts[r.status]++;
   if (single) {
     const [result] = results;

@@ -173,6 +173,7 @@ export function validateEvent(
       type: e.type,
       occurredAt,
       attributes: e.attributes,
+      trusted: true,
     },
   };
 }

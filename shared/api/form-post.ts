@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type { ClientConfig, FormConfig } from '#shared/config/schema.ts';
 import { HttpError, json, ValidationError } from '#shared/http/errors.ts';
 import type { LeadStore } from '#shared/store/lead-store.ts';
-import { parseFormSubmission } from './forms.ts';
+import { inputFor, parseFormSubmission } from './forms.ts';
 
 /** Content types a form may be posted with (PRODUCT §3.1); others get 415. */
 export const FORM_CONTENT_TYPES = [
@@ -56,13 +56,21 @@ export async function postForm(
       ...(submission.anonymousId ? { anonymousId: submission.anonymousId } : {}),
       type: 'form_submit',
       occurredAt: now,
-      attributes: { formId, ...(submission.spamReasons.length > 0 ? { spam: true } : {}) },
+      attributes: {
+        formId,
+        ...(submission.spamReasons.length > 0 ? { spamReasons: submission.spamReasons } : {}),
+      },
       profile: submission.profile,
+      ...(submission.spamReasons.length > 0 ? { spam: true } : {}),
     },
     now,
   );
+  if (result.status === 'throttled')
+    throw new HttpError(429, 'too_many_submissions', result.reason, [
+      { field: inputFor(result.field, form), message: result.reason },
+    ]);
   if (result.status === 'rejected')
-    throw new ValidationError([{ field: result.field, message: result.reason }]);
+    throw new ValidationError([{ field: inputFor(result.field, form), message: result.reason }]);
   if (isHtmlPost(event)) {
     if (form.redirectUrl) return { statusCode: 303, headers: { location: form.redirectUrl }, body: '' };
     return { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: THANKS_PAGE };

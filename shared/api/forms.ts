@@ -5,21 +5,7 @@ import type { Profile } from '#shared/scoring/types.ts';
 import { contentEventId, normaliseEmail } from '#shared/store/identity.ts';
 import { isReservedFieldName } from './field-names.ts';
 
-/** Standard profile fields (PRODUCT §3.6): a form input with one of these names maps to itself. */
-export const STANDARD_FIELDS = [
-  'email',
-  'firstName',
-  'lastName',
-  'company',
-  'jobTitle',
-  'phone',
-  'country',
-  'industry',
-  'employees',
-  'annualRevenue',
-  'source',
-  'campaign',
-] as const;
+export { STANDARD_FIELDS } from '#shared/scoring/profile.ts';
 
 /** Inputs that are not profile fields. */
 const CONTROL_FIELDS = new Set(['anonymousId', 'submissionId', 'redirect', 'spam', 'emailDomain']);
@@ -131,7 +117,6 @@ export function parseFormSubmission(
   }
   if (issues.length > 0) return { issues };
   const spamReasons = spamReasonsOf(fields, form.honeypotField);
-  if (spamReasons.length > 0) profile.spam = true;
   const anonymousId = fields.anonymousId?.trim() || undefined;
   const bucket = Math.floor(now / DEDUPE_WINDOW_MS);
   const eventId = fields.submissionId?.trim()
@@ -148,7 +133,7 @@ export function parseFormSubmission(
 }
 
 /** The form input that maps to a profile field, for error messages that name what the user sees. */
-function inputFor(field: string, form: FormConfig): string {
+export function inputFor(field: string, form: FormConfig): string {
   return Object.entries(form.fields).find(([, target]) => target === field)?.[0] ?? field;
 }
 

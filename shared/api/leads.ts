@@ -4,9 +4,8 @@ import type { ClientConfig } from '#shared/config/schema.ts';
 import { HttpError, ValidationError } from '#shared/http/errors.ts';
 import { zodFieldIssues } from '#shared/http/middleware.ts';
 import { DEFAULT_ROUTE_ID } from '#shared/notify/routing.ts';
-import { scoreAt } from '#shared/scoring/engine.ts';
 import { type Explanation, explain, topReasons } from '#shared/scoring/explain.ts';
-import { bandFor, gradeFor } from '#shared/scoring/model.ts';
+import { bandFor } from '#shared/scoring/model.ts';
 import { accountDomainOf, type LeadItem, stateOf } from '#shared/store/lead-item.ts';
 import {
   getLeadItems,
@@ -43,19 +42,17 @@ export function summarise(
   now: number,
 ): LeadSummary & { explanation: Explanation } {
   const state = stateOf(item);
-  const model = store.model;
-  const score = scoreAt(state, model, now);
-  const explanation = explain(state, model, now);
+  const explanation = explain(state, store.model, now);
   return {
     leadId: item.leadId,
     email: item.email ?? null,
     name: item.name ?? null,
     company: item.company ?? null,
-    score: round(score.total),
-    fitScore: round(score.fit + score.source),
-    engagementScore: round(score.engagement),
-    segment: state.disqualified ? 'disqualified' : bandFor(model.segments, score.total),
-    grade: gradeFor(model.grades, score.fit),
+    score: round(explanation.total),
+    fitScore: round(explanation.fit + explanation.source),
+    engagementScore: round(explanation.engagement),
+    segment: explanation.segment,
+    grade: explanation.grade,
     lifecycle: state.lifecycle,
     owner: item.owner ? { name: item.owner.name, email: item.owner.email } : null,
     topReasons: topReasons(explanation),
@@ -87,7 +84,11 @@ export async function getLead(store: LeadStore, leadId: string, now: number) {
     ...summary,
     explanation: {
       ...summary.explanation,
-      lines: summary.explanation.lines.map((l) => ({ ...l, points: round(l.points) })),
+      lines: summary.explanation.lines.map((l) => ({
+        ...l,
+        points: round(l.points),
+        ...(l.awarded === undefined ? {} : { awarded: round(l.awarded) }),
+      })),
       total: round(summary.explanation.total),
     },
     profile: state.profile,

@@ -135,6 +135,7 @@ export function reevaluate(store: LeadStore, item: LeadItem, now: number) {
     createdAt: item.createdAt,
     now,
     ...(item.anonymousIds ? { anonymousIds: item.anonymousIds } : {}),
+    ...(item.formRate ? { formRate: item.formRate } : {}),
   });
   const events: OutgoingEvent[] = outgoingEvents({
     state,
@@ -183,8 +184,8 @@ async function decayLead(store: LeadStore, indexed: LeadItem, now: number) {
       change: moved
         ? {
             leadId: state.leadId,
-            from: changes.segmentChange?.from ?? state.segment,
-            to: state.segment ?? 'cold',
+            from: changes.segmentChange ? changes.segmentChange.from : state.reported.segment,
+            to: state.reported.segment ?? '',
             crossings: changes.thresholdCrossings.map((c) => `${c.name}:${c.direction}`),
           }
         : null,

@@ -27,6 +27,8 @@ export interface LeadItem {
   owner?: { name: string; email: string; ruleId: string };
   anonymousIds?: string[];
   mergedInto?: string;
+  /** Anonymous form posts in the current clock hour (a per-lead rate limit, PRODUCT §3.7). */
+  formRate?: { hour: number; count: number };
   nextChangeAt?: string;
   modelVersion: string;
   createdAt: string;
@@ -61,6 +63,7 @@ export function toLeadItem(args: {
   now: number;
   anonymousIds?: string[];
   mergedInto?: string;
+  formRate?: { hour: number; count: number };
 }): LeadItem {
   const { state, kind, version, route, nextChangeAt, now } = args;
   const email = typeof state.profile.email === 'string' ? state.profile.email : undefined;
@@ -68,16 +71,20 @@ export function toLeadItem(args: {
   const first = state.profile.firstName;
   const last = state.profile.lastName;
   const name = [first, last].filter((v) => typeof v === 'string' && v !== '').join(' ') || undefined;
-  const segment = state.segment ?? 'cold';
+  const { reported } = state;
+  if (reported.segment === null || reported.grade === null)
+    throw new Error(`lead ${state.leadId} is stored before it was observed`);
+  const segment = reported.segment;
+  const score = reported.score;
   const item: LeadItem = {
     ...leadKey(state.leadId),
     leadId: state.leadId,
     kind,
     version,
     state: JSON.stringify(state),
-    score: state.score,
+    score,
     segment,
-    grade: state.grade ?? 'D',
+    grade: reported.grade,
     lifecycle: state.lifecycle,
     modelVersion: state.modelVersion,
     createdAt: args.createdAt,
@@ -89,6 +96,7 @@ export function toLeadItem(args: {
   if (route) item.owner = { name: route.owner.name, email: route.owner.email, ruleId: route.ruleId };
   if (args.anonymousIds && args.anonymousIds.length > 0) item.anonymousIds = args.anonymousIds;
   if (args.mergedInto) item.mergedInto = args.mergedInto;
+  if (args.formRate) item.formRate = args.formRate;
   if (kind === 'lead') {
     const ownerRouteId = route?.ruleId ?? null;
     Object.assign(
@@ -98,7 +106,7 @@ export function toLeadItem(args: {
     const domain = accountDomainOf(state);
     if (domain) {
       item.gsi3pk = accountPartitionKey(domain);
-      item.gsi3sk = state.score;
+      item.gsi3sk = score;
     }
   }
   if (nextChangeAt !== null && kind === 'lead') {

@@ -11,17 +11,22 @@ import type { ClientConfig } from '#shared/config/schema.ts';
 import { type OutgoingEvent, sourceFor } from '#shared/events/contracts.ts';
 import { coalescingPublisher, type Publish, publishEvents } from '#shared/events/publisher.ts';
 import { routeFor } from '#shared/notify/routing.ts';
-import { applyEvent, newLeadState } from '#shared/scoring/engine.ts';
+import { foldEvent, isLate, newLeadState, observe, replay } from '#shared/scoring/engine.ts';
 import { type CompiledModel, compileModel } from '#shared/scoring/model.ts';
 import { nextChangeAt } from '#shared/scoring/next-change.ts';
-import type { LeadState, Profile, RuleContribution, ScoreChanges } from '#shared/scoring/types.ts';
-import { anonymousLeadIdFor, leadIdFor } from './identity.ts';
+import { profileBudgetIssues } from '#shared/scoring/profile.ts';
+import type { LeadState, Profile, ScoringEvent } from '#shared/scoring/types.ts';
+import { anonymousLeadIdFor, leadIdFor, normaliseEmail } from './identity.ts';
 import { EVENT_SK_PREFIX, eventKey, type LeadItem, leadKey, stateOf, toLeadItem } from './lead-item.ts';
 import { outgoingEvents } from './outgoing.ts';
 
 const DAY_MS = 86_400_000;
-/** Most anonymous events merged into a lead at once (a transaction holds at most 100 items). */
-export const MERGE_LIMIT = 95;
+/**
+ * Most anonymous visitors (tracking cookies) merged into one lead. Their events stay in their
+ * own partitions and are read with the lead's when it is replayed, so a merge carries every
+ * event however many; the bound keeps the lead record within its size budget (PRODUCT §3.7).
+ */
+export const MAX_MERGED_VISITORS = 25;
 const MAX_ATTEMPTS = 40;
 
 /** An event ready to store: validated, identity not yet resolved. */
@@ -35,12 +40,22 @@ export interface IngestEvent {
   readonly occurredAt: number;
   readonly attributes: Readonly<Record<string, unknown>>;
   readonly profile?: Readonly<Profile>;
+  /** From an authenticated source (events API): its profile fields win over anonymous form posts. */
+  readonly trusted?: boolean;
+  /** A spam verdict on a form submission: stored, marked, scored as nothing (PRODUCT §3.7). */
+  readonly spam?: boolean;
 }
 
 export type IngestResult =
   | { status: 'accepted'; eventId: string; leadId: string; score: number; segment: string }
   | { status: 'duplicate'; eventId: string; leadId: string }
-  | { status: 'rejected'; eventId: string; reason: string; field: string };
+  | { status: 'rejected'; eventId: string; reason: string; field: string }
+  /** Too many anonymous form posts for this lead within the hour (PRODUCT §3.7). */
+  | { status: 'throttled'; eventId: string; leadId: string; reason: string; field: string };
+
+/** Anonymous form posts one lead accepts per clock hour; the rest get 429 (PRODUCT §3.7). */
+export const FORM_POSTS_PER_LEAD_PER_HOUR = 20;
+const HOUR_MS = 3_600_000;
 
 /** The stored form of an event (raw event kept for replay, explanation and audits). */
 export interface EventItem {
@@ -51,9 +66,10 @@ export interface EventItem {
   occurredAt: number;
   attributes: Record<string, unknown>;
   profile?: Profile;
+  trusted?: true;
+  spam?: true;
   receivedAt: string;
   expiresAt: number;
-  awarded: readonly RuleContribution[];
   /** The events this one caused, republished if it is delivered again (at-least-once out). */
   emitted: readonly OutgoingEvent[];
 }
@@ -127,14 +143,24 @@ export class LeadStore {
 
   /**
    * Stores one event and applies it to its lead: accepted, or duplicate when this event id was
-   * already stored for the lead. Outgoing events are published after the commit.
+   * already stored for the lead. An in-order event is one fold step; a late one, or the merge of
+   * an anonymous visitor, replays the lead's stored events with it in time order, so the lead's
+   * state is a function of its set of events whatever the order of arrival (PRODUCT §2.12).
+   * Outgoing events are published after the commit.
    */
   async ingest(event: IngestEvent, now: number = Date.now()): Promise<IngestResult> {
-    const skipCopies = new Set<string>();
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const target = await this.resolveTarget(event);
       if ('rejected' in target) return { status: 'rejected', eventId: event.eventId, ...target.rejected };
-      const plan = await this.plan(event, target, now, skipCopies);
+      const plan = await this.plan(event, target, now);
+      if ('throttled' in plan) {
+        return { status: 'throttled', eventId: event.eventId, leadId: target.leadId, ...plan.throttled };
+      }
+      if ('rejected' in plan) {
+        if (await this.hasEvent(target.leadId, event.eventId))
+          return { status: 'duplicate', eventId: event.eventId, leadId: target.leadId };
+        return { status: 'rejected', eventId: event.eventId, ...plan.rejected };
+      }
       try {
         await this.doc.send(new TransactWriteCommand(plan.transaction));
       } catch (error) {
@@ -144,11 +170,6 @@ export class LeadStore {
           await this.republish(target.leadId, event.eventId);
           return { status: 'duplicate', eventId: event.eventId, leadId: target.leadId };
         }
-        const failedCopy = codes.findIndex(
-          (c, i) => i >= plan.firstCopyIndex && c === 'ConditionalCheckFailed',
-        );
-        // An anonymous event already stored under the lead: merge the rest without it.
-        if (failedCopy >= 0) skipCopies.add(plan.copyIds[failedCopy - plan.firstCopyIndex] ?? '');
         await sleep(Math.random() * Math.min(200, 5 * 2 ** Math.min(attempt, 6)));
         continue;
       }
@@ -157,8 +178,8 @@ export class LeadStore {
         status: 'accepted',
         eventId: event.eventId,
         leadId: target.leadId,
-        score: plan.state.score,
-        segment: plan.state.segment ?? 'cold',
+        score: plan.state.reported.score,
+        segment: plan.state.reported.segment ?? '',
       };
     }
     throw new LeadStoreConflictError(
@@ -173,7 +194,7 @@ export class LeadStore {
     if (event.email) {
       const leadId = leadIdFor(event.email);
       const item = await this.getLeadItem(leadId);
-      return { leadId, kind: 'lead', item, anonymousId: event.anonymousId };
+      return { leadId, kind: 'lead', item };
     }
     if (event.leadId) {
       const item = await this.getLeadItem(event.leadId);
@@ -192,54 +213,70 @@ export class LeadStore {
     return { rejected: { reason: 'one of email, leadId or anonymousId is required', field: 'email' } };
   }
 
-  /** Computes the new state and the transaction that stores it (pure apart from merge reads). */
+  /** The anonymous visitor a lead event merges, if it brings one not merged yet and there is room. */
+  private async visitorToMerge(event: IngestEvent, target: ResolvedTarget) {
+    if (target.kind !== 'lead' || !event.anonymousId) return undefined;
+    const merged = target.item?.anonymousIds ?? [];
+    if (merged.includes(event.anonymousId) || merged.length >= MAX_MERGED_VISITORS) return undefined;
+    const visitor = await this.getLeadItem(anonymousLeadIdFor(event.anonymousId));
+    if (visitor?.mergedInto) return undefined; // merged already (into this lead or another)
+    return { anonymousId: event.anonymousId, version: visitor?.version, hasEvents: visitor !== undefined };
+  }
+
+  /** Computes the new state and the transaction that stores it (pure apart from replay reads). */
   private async plan(
     event: IngestEvent,
     target: ResolvedTarget,
     now: number,
-    skipCopies: ReadonlySet<string>,
-  ): Promise<Plan> {
+  ): Promise<
+    Plan | { rejected: { reason: string; field: string } } | { throttled: { reason: string; field: string } }
+  > {
     const { config } = this.options;
     const model = this.model;
-    let state: LeadState = target.item ? stateOf(target.item) : newLeadState(target.leadId, model);
-    const version = (target.item?.version ?? 0) + 1;
-    const anonymousIds = new Set(target.item?.anonymousIds ?? []);
-    const transactItems: NonNullable<TransactWriteCommandInput['TransactItems']> = [];
-    const copyIds: string[] = [];
-
-    const merge =
-      target.kind === 'lead' && event.anonymousId && !anonymousIds.has(event.anonymousId)
-        ? await this.loadAnonymous(event.anonymousId, target.leadId)
-        : undefined;
-
-    // Anonymous history first, at its own times, then the event itself.
-    let changes: ScoreChanges | undefined;
-    const copies: EventItem[] = [];
-    if (merge) {
-      for (const anonEvent of merge.events) {
-        if (skipCopies.has(anonEvent.eventId)) continue;
-        const applied = applyEvent(state, toScoringEvent(anonEvent), model);
-        state = applied.state;
-        changes = mergeChanges(changes, applied.changes);
-        copies.push({
-          ...anonEvent,
-          ...eventKey(target.leadId, anonEvent.eventId),
-          awarded: applied.awarded,
-          emitted: [],
-        });
-        copyIds.push(anonEvent.eventId);
-      }
+    const stored: LeadState = target.item ? stateOf(target.item) : newLeadState(target.leadId, model);
+    const formRate = anonymousFormRate(event, target.item, now);
+    if (formRate && formRate.count > FORM_POSTS_PER_LEAD_PER_HOUR) {
+      return {
+        throttled: {
+          reason: `at most ${FORM_POSTS_PER_LEAD_PER_HOUR} form posts per lead per hour; try again later`,
+          field: 'email',
+        },
+      };
     }
-    const applied = applyEvent(state, toScoringEvent({ ...event, eventId: event.eventId }), model);
-    state = applied.state;
-    changes = mergeChanges(changes, applied.changes);
+    const scoring = toScoringEvent({
+      ...event,
+      ...(event.email ? { profile: { ...event.profile, email: normaliseEmail(event.email) } } : {}),
+    });
+    if (scoring.profile && !scoring.spam) {
+      const issue = profileBudgetIssues(stored.profile, scoring.profile)[0];
+      if (issue) return { rejected: { reason: issue.message, field: issue.field } };
+    }
+    const version = (target.item?.version ?? 0) + 1;
+    const visitor = await this.visitorToMerge(event, target);
+    const anonymousIds = [...(target.item?.anonymousIds ?? [])];
+    if (visitor?.hasEvents) anonymousIds.push(visitor.anonymousId);
 
+    // In order: one fold step. Late, or bringing a visitor's history: replay every stored event.
+    const folded =
+      visitor?.hasEvents || (isLate(stored, scoring) && !scoring.spam)
+        ? replay(stored, [...(await this.scoringEventsOf(target.leadId, anonymousIds)), scoring], model)
+        : foldEvent(stored, scoring, model);
+    const observed = observe(folded, model, now);
+    const state = observed.state;
     const route = target.kind === 'lead' ? routeFor(state.profile, config) : null;
     const outgoing =
-      target.kind === 'lead'
-        ? outgoingEvents({ state, changes, model, config, version, route, now, cause: event.type })
+      target.kind === 'lead' && !scoring.spam
+        ? outgoingEvents({
+            state,
+            changes: observed.changes,
+            model,
+            config,
+            version,
+            route,
+            now,
+            cause: event.type,
+          })
         : [];
-    if (event.anonymousId && target.kind === 'lead') anonymousIds.add(event.anonymousId);
 
     const eventItem: EventItem = {
       ...eventKey(target.leadId, event.eventId),
@@ -247,76 +284,90 @@ export class LeadStore {
       type: event.type,
       occurredAt: event.occurredAt,
       attributes: { ...event.attributes },
-      ...(event.profile ? { profile: { ...event.profile } } : {}),
+      ...(scoring.profile ? { profile: { ...scoring.profile } } : {}),
+      ...(event.trusted ? { trusted: true as const } : {}),
+      ...(event.spam ? { spam: true as const } : {}),
       receivedAt: new Date(now).toISOString(),
       expiresAt: Math.floor((event.occurredAt + config.retention.eventDays * DAY_MS) / 1000),
-      awarded: applied.awarded,
       emitted: outgoing,
     };
-    transactItems.push({
-      Put: { TableName: this.tableName, Item: eventItem, ConditionExpression: 'attribute_not_exists(pk)' },
-    });
-    const leadItem = toLeadItem({
-      state,
-      kind: target.kind,
-      version,
-      route,
-      nextChangeAt: nextChangeAt(state, model, Math.max(now, state.updatedAt)),
-      createdAt: target.item?.createdAt ?? new Date(now).toISOString(),
-      now,
-      anonymousIds: [...anonymousIds],
-    });
-    transactItems.push({
-      Put: {
-        TableName: this.tableName,
-        Item: leadItem,
-        ...(target.item
-          ? { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': target.item.version } }
-          : { ConditionExpression: 'attribute_not_exists(pk)' }),
+    const transactItems: NonNullable<TransactWriteCommandInput['TransactItems']> = [
+      {
+        Put: { TableName: this.tableName, Item: eventItem, ConditionExpression: 'attribute_not_exists(pk)' },
       },
-    });
-    if (
-      event.anonymousId &&
-      target.kind === 'lead' &&
-      !target.item?.anonymousIds?.includes(event.anonymousId)
-    ) {
+    ];
+    // A spam submission is kept as a marked event and changes nothing else: not the lead, not
+    // its visitors (a bot that knows an email cannot hijack or disqualify the lead).
+    if (!scoring.spam) {
+      const leadItem = toLeadItem({
+        state,
+        kind: target.kind,
+        version,
+        route,
+        nextChangeAt: nextChangeAt(state, model, now),
+        createdAt: target.item?.createdAt ?? new Date(now).toISOString(),
+        now,
+        anonymousIds,
+        ...(formRate ? { formRate } : target.item?.formRate ? { formRate: target.item.formRate } : {}),
+      });
+      transactItems.push({
+        Put: {
+          TableName: this.tableName,
+          Item: leadItem,
+          ...(target.item
+            ? {
+                ConditionExpression: 'version = :v',
+                ExpressionAttributeValues: { ':v': target.item.version },
+              }
+            : { ConditionExpression: 'attribute_not_exists(pk)' }),
+        },
+      });
+    }
+    if (visitor && !scoring.spam) {
       // The visitor record now points at the lead: later anonymous events go straight to it.
       transactItems.push({
         Update: {
           TableName: this.tableName,
-          Key: leadKey(anonymousLeadIdFor(event.anonymousId)),
+          Key: leadKey(anonymousLeadIdFor(visitor.anonymousId)),
           UpdateExpression:
             'SET mergedInto = :lead, version = if_not_exists(version, :zero) + :one, kind = :anon REMOVE gsi2pk, gsi2sk',
-          ConditionExpression: merge?.version === undefined ? 'attribute_not_exists(pk)' : 'version = :v',
+          ConditionExpression: visitor.version === undefined ? 'attribute_not_exists(pk)' : 'version = :v',
           ExpressionAttributeValues: {
             ':lead': target.leadId,
             ':zero': 0,
             ':one': 1,
             ':anon': 'anonymous',
-            ...(merge?.version === undefined ? {} : { ':v': merge.version }),
+            ...(visitor.version === undefined ? {} : { ':v': visitor.version }),
           },
         },
       });
     }
-    const firstCopyIndex = transactItems.length;
-    for (const copy of copies) {
-      transactItems.push({
-        Put: { TableName: this.tableName, Item: copy, ConditionExpression: 'attribute_not_exists(pk)' },
-      });
-    }
-    return { state, outgoing, transaction: { TransactItems: transactItems }, firstCopyIndex, copyIds };
+    return { state, outgoing, transaction: { TransactItems: transactItems } };
   }
 
-  /** The anonymous visitor's stored events (most recent MERGE_LIMIT), oldest first. */
-  private async loadAnonymous(anonymousId: string, leadId: string) {
-    const anonId = anonymousLeadIdFor(anonymousId);
-    const item = await this.getLeadItem(anonId);
-    if (!item) return { version: undefined, events: [] as EventItem[] };
-    if (item.mergedInto && item.mergedInto !== leadId)
-      return { version: item.version, events: [] as EventItem[] };
-    if (item.mergedInto === leadId) return { version: item.version, events: [] as EventItem[] };
-    const events = await this.listEvents(anonId);
-    return { version: item.version, events: events.slice(-MERGE_LIMIT) };
+  /** True when the lead already stored this event id. */
+  private async hasEvent(leadId: string, eventId: string): Promise<boolean> {
+    const { Item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: eventKey(leadId, eventId),
+        ProjectionExpression: 'pk',
+      }),
+    );
+    return Item !== undefined;
+  }
+
+  /**
+   * Every stored event of a lead as the engine reads it: its own and those of the anonymous
+   * visitors merged into it, read page by page (PRODUCT §3.5: a merge carries every event).
+   */
+  async scoringEventsOf(leadId: string, anonymousIds: readonly string[]): Promise<ScoringEvent[]> {
+    const partitions = [leadId, ...anonymousIds.map(anonymousLeadIdFor)];
+    const events: ScoringEvent[] = [];
+    for (const partition of partitions) {
+      for (const item of await this.listEvents(partition)) events.push(toScoringEvent(item));
+    }
+    return events;
   }
 
   /** A lead's stored events, oldest first (for replay, merge and explanation). */
@@ -406,40 +457,36 @@ interface ResolvedTarget {
   leadId: string;
   kind: 'lead' | 'anonymous';
   item: LeadItem | undefined;
-  anonymousId?: string | undefined;
 }
 
 interface Plan {
   state: LeadState;
   outgoing: OutgoingEvent[];
   transaction: TransactWriteCommandInput;
-  firstCopyIndex: number;
-  copyIds: string[];
 }
 
-function toScoringEvent(
-  event: Pick<IngestEvent, 'eventId' | 'type' | 'occurredAt' | 'attributes' | 'profile'>,
-) {
+/**
+ * The lead's count of anonymous form posts in the current clock hour, this one included, or
+ * undefined for other events (authenticated sources and spam, which changes no lead, are not counted).
+ */
+function anonymousFormRate(event: IngestEvent, item: LeadItem | undefined, now: number) {
+  if (event.type !== 'form_submit' || event.trusted || event.spam) return undefined;
+  const hour = Math.floor(now / HOUR_MS);
+  const previous = item?.formRate?.hour === hour ? item.formRate.count : 0;
+  return { hour, count: previous + 1 };
+}
+
+/** The engine's view of an event, as ingested or as stored. */
+export function toScoringEvent(
+  event: Pick<IngestEvent, 'eventId' | 'type' | 'occurredAt' | 'attributes' | 'profile' | 'trusted' | 'spam'>,
+): ScoringEvent {
   return {
     id: event.eventId,
     type: event.type,
     occurredAt: event.occurredAt,
     attributes: event.attributes,
     ...(event.profile ? { profile: event.profile } : {}),
-  };
-}
-
-/** Combines the changes of several applications into one before/after view. */
-function mergeChanges(first: ScoreChanges | undefined, next: ScoreChanges): ScoreChanges {
-  if (!first) return next;
-  const from = first.segmentChange ? first.segmentChange.from : (next.segmentChange?.from ?? null);
-  const to = next.segmentChange?.to ?? first.segmentChange?.to;
-  return {
-    scoreBefore: first.scoreBefore,
-    scoreAfter: next.scoreAfter,
-    segmentChange: to !== undefined && to !== from ? { from, to } : null,
-    gradeChange: next.gradeChange ?? first.gradeChange,
-    thresholdCrossings: [...first.thresholdCrossings, ...next.thresholdCrossings],
-    newlyDisqualified: next.newlyDisqualified ?? first.newlyDisqualified,
+    ...(event.trusted ? { trusted: true } : {}),
+    ...(event.spam ? { spam: true } : {}),
   };
 }

@@ -49,9 +49,9 @@ export function outgoingEvents(args: {
     company,
     oldScore: round(changes.scoreBefore),
     newScore: round(changes.scoreAfter),
-    oldSegment: changes.segmentChange?.from ?? state.segment,
-    newSegment: state.segment ?? 'cold',
-    grade: state.grade ?? 'D',
+    oldSegment: changes.segmentChange ? changes.segmentChange.from : state.reported.segment,
+    newSegment: state.reported.segment ?? '',
+    grade: state.reported.grade ?? '',
     lifecycle: state.lifecycle,
     owner: route ? { name: route.owner.name, email: route.owner.email } : null,
     topReasons: topReasons(explain(state, model, now)),
@@ -71,6 +71,7 @@ export function outgoingEvents(args: {
         threshold: crossing.name,
         thresholdScore: crossing.threshold,
         direction: crossing.direction,
+        ...(crossing.fastTrack ? { fastTrack: crossing.fastTrack } : {}),
       },
     });
   }

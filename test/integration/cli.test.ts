@@ -250,7 +250,7 @@ describe('leadscore decay on DynamoDB Local', () => {
       const item = await store.getLeadItem(leadIdFor(email));
       const { state, changes } = observe(stateOf(item!), store.model, Date.parse(NOW));
       if (changes.segmentChange)
-        expected.set(item!.leadId, `${changes.segmentChange.from} → ${state.segment}`);
+        expected.set(item!.leadId, `${changes.segmentChange.from} → ${state.reported.segment}`);
     }
     expect(expected.size).toBeGreaterThan(0);
 

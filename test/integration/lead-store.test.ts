@@ -123,7 +123,8 @@ describe('LeadStore on DynamoDB Local', () => {
     // 10 + (10+5) + (10+5) for three pricing views with repeat bonus, 30 for the demo form.
     expect(state.tallies['pricing-page']).toMatchObject({ count: 3, awarded: 40 });
     expect(state.tallies['demo-form']).toMatchObject({ count: 1, awarded: 30 });
-    expect(await store.listEvents(leadIdFor(email))).toHaveLength(4);
+    // The visitor's events stay in its partition and are read with the lead's when it is replayed.
+    expect(await store.scoringEventsOf(leadIdFor(email), [anonymousId])).toHaveLength(4);
     // A later anonymous event goes straight to the lead.
     const later = await store.ingest(
       { ...pricingView('x', 90), email: undefined, anonymousId, eventId: 'anon-late' } as IngestEvent,

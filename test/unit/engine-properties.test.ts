@@ -2,11 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadClientConfig } from '#shared/config/load.ts';
 import { applyEvent, newLeadState, observe, scoreAt } from '#shared/scoring/engine.ts';
-import { arrive } from '#test/fixtures/scoring.ts';
 import { explain } from '#shared/scoring/explain.ts';
 import { compileModel } from '#shared/scoring/model.ts';
 import { nextChangeAt } from '#shared/scoring/next-change.ts';
 import type { LeadState, ScoringEvent } from '#shared/scoring/types.ts';
+import { arrive } from '#test/fixtures/scoring.ts';
 
 const config = loadClientConfig('example');
 const model = compileModel(config);

@@ -175,7 +175,10 @@ describe('scoring properties', () => {
         let state = newLeadState('lead', model);
         events.forEach((e, i) => {
           const seen = events.slice(0, i);
-          for (const step of [arrive(state, e, model, seen), observe(state, model, e.occurredAt + looks[i]!)]) {
+          for (const step of [
+            arrive(state, e, model, seen),
+            observe(state, model, e.occurredAt + looks[i]!),
+          ]) {
             if (step.state.disqualified) {
               expect(step.state.reported.segment).toBe('disqualified');
               expect(step.changes.thresholdCrossings.filter((c) => c.direction === 'up')).toEqual([]);

@@ -45,6 +45,8 @@ describe('worked example of the documentation', () => {
     expect(rows.map((row) => Number(row.split(' | ')[3]))).toEqual(
       timeline.map((r) => Math.round(r.total * 100) / 100),
     );
-    expect(rows.filter((row) => row.includes('crosses mql (up, fast track by contact-form)'))).toHaveLength(1);
+    expect(rows.filter((row) => row.includes('crosses mql (up, fast track by contact-form)'))).toHaveLength(
+      1,
+    );
   });
 });
