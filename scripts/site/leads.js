@@ -49,9 +49,17 @@
       return box;
     }
     const list = el('ul', undefined, 'explanation');
+    for (const note of lead.explanation?.fastTrack ?? []) list.append(el('li', note.text, 'fast-track'));
     for (const line of lines) {
       const item = el('li');
-      item.append(el('span', line.text));
+      // Engagement rules say what they awarded and what is left now after decay (PRODUCT §2.12).
+      const label =
+        line.kind === 'engagement'
+          ? `${line.ruleId}: ${signed(line.awarded)} awarded (${line.count}×), now`
+          : line.ruleId
+            ? `${line.ruleId} (${line.kind})`
+            : line.text.replace(/:[^:]*$/, '');
+      item.append(el('span', label));
       if (line.points !== undefined && line.points !== null) {
         const points = el('span', signed(line.points), 'points');
         if (line.points < 0) points.classList.add('negative');

@@ -9,7 +9,7 @@ const field = z
   .string()
   .min(1)
   .describe(
-    'Field to test: a profile field (email, emailDomain, jobTitle, company, industry, employees, annualRevenue, country, source, campaign, phone, spam, or any custom form field) or an event attribute (url, formId, tier, campaign, ...).',
+    'Field to test: a profile field (email, emailDomain, jobTitle, company, industry, employees, annualRevenue, country, source, campaign, phone, or any custom form field) or an event attribute (url, formId, tier, campaign, ...).',
   );
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);

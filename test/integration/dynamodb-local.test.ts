@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DescribeTableCommand,
@@ -222,14 +222,9 @@ describe('DynamoDB Local harness', () => {
       // 0.0.0.0, :: or a non-loopback address here means reachable from the network.
       expect(listeningAddresses(port)).toEqual(['127.0.0.1']);
     }
+    // Only loopback is ever dialled from the tests (this workplace's network rule); the bound
+    // address above is what shows that nothing else can reach it.
     expect(await tryConnect('127.0.0.1', port)).toBe('connected');
-    const others = Object.values(networkInterfaces())
-      .flat()
-      .filter((i) => i !== undefined && !i.internal)
-      .map((i) => i!.address);
-    for (const address of others) {
-      expect(await tryConnect(address, port), `${address}:${port}`).not.toBe('connected');
-    }
   });
 
   it('It should raise JavaNotFoundError when java is missing', async () => {

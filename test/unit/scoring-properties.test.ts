@@ -53,6 +53,25 @@ describe('scoring properties', () => {
     );
   });
 
+  it('It should give the same score, explanation, thresholds and segment for any arrival order of the same events', () => {
+    const twoOrders = leadArbitrary({}, { disqualify: true }).chain(({ model, events }) =>
+      fc.tuple(shuffled(events), shuffled(events)).map(([a, b]) => ({ model, a, b })),
+    );
+    fc.assert(
+      fc.property(twoOrders, fc.integer({ min: 0, max: 90 * DAY }), ({ model, a, b }, later) => {
+        const one = replay(a, model).state;
+        const other = replay(b, model).state;
+        expect(folded(one)).toEqual(folded(other));
+        const at = latestTime(a) + later;
+        expect(explain(one, model, at)).toEqual(explain(other, model, at));
+        const seenOne = observe(one, model, at).state.reported;
+        const seenOther = observe(other, model, at).state.reported;
+        expect(seenOne).toEqual(seenOther);
+      }),
+      RUNS,
+    );
+  });
+
   it('It should give the same totals, segments and tallies when the decay job observes the lead in between', () => {
     const withLooks = lateLead().chain(({ model, events }) =>
       fc
