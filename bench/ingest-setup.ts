@@ -14,10 +14,10 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { InitializeMiddleware } from '@smithy/types';
+import { localDynamoClientConfig, startDynamoDbLocal } from '#local/dynamodb-local.ts';
 import { wrapDocument } from '#shared/clients/aws.ts';
 import { countRequests, type RequestCounter } from '#shared/clients/request-counter.ts';
 import type { ClientConfig } from '#shared/config/schema.ts';
-import { localDynamoClientConfig, startDynamoDbLocal } from '#shared/local/dynamodb-local.ts';
 import type { LeadItem } from '#shared/store/lead-item.ts';
 import { type EventItem, LeadStore } from '#shared/store/lead-store.ts';
 import { ensureTable, tableNameFor } from '#shared/store/table-definition.ts';
@@ -170,7 +170,7 @@ process.stdin.on('end', () => bus.close({ drainTimeoutMs: 0 }).finally(() => pro
 process.stdin.resume();
 `;
 
-/** Runs `shared/local/event-bus.ts` in a child node process; resolves with its endpoint. */
+/** Runs `local/event-bus.ts` in a child node process; resolves with its endpoint. */
 async function startBusProcess(
   name: string,
   dataDir: string,
@@ -181,7 +181,7 @@ async function startBusProcess(
     {
       env: {
         ...process.env,
-        BENCH_BUS_MODULE: new URL('../shared/local/event-bus.ts', import.meta.url).href,
+        BENCH_BUS_MODULE: new URL('../local/event-bus.ts', import.meta.url).href,
         BENCH_BUS_NAME: name,
         BENCH_BUS_DIR: dataDir,
       },

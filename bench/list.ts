@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { localDynamoClientConfig, startDynamoDbLocal } from '#local/dynamodb-local.ts';
 import { type LeadSummary, listLeads } from '#shared/api/leads.ts';
 import { wrapDocument } from '#shared/clients/aws.ts';
 import { countReads } from '#shared/clients/request-counter.ts';
 import { loadClientConfig } from '#shared/config/load.ts';
-import { localDynamoClientConfig, startDynamoDbLocal } from '#shared/local/dynamodb-local.ts';
 import { compileModel } from '#shared/scoring/model.ts';
 import { LeadStore } from '#shared/store/lead-store.ts';
 import { ensureTable } from '#shared/store/table-definition.ts';

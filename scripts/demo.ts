@@ -5,8 +5,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { type LocalStack, startLocalStack } from '#local/stack.ts';
 import { loadClientConfig } from '#shared/config/load.ts';
-import { type LocalStack, startLocalStack } from '#shared/local/stack.ts';
 
 const DAY = 86_400_000;
 const port = Number(process.env.PORT ?? 3000);

@@ -10,11 +10,11 @@
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DynamoDbLocalStartError, JavaNotFoundError } from '#local/dynamodb-local.ts';
+import { PortInUseError } from '#local/http-api.ts';
+import { ScheduleError } from '#local/scheduler.ts';
+import { type LocalStack, LocalStackError, startLocalStack } from '#local/stack.ts';
 import { ConfigError, loadClientConfig } from '#shared/config/load.ts';
-import { DynamoDbLocalStartError, JavaNotFoundError } from '#shared/local/dynamodb-local.ts';
-import { PortInUseError } from '#shared/local/http-api.ts';
-import { ScheduleError } from '#shared/local/scheduler.ts';
-import { type LocalStack, LocalStackError, startLocalStack } from '#shared/local/stack.ts';
 
 const USAGE = `Usage: npm start [-- --in-memory]
 

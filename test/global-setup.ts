@@ -4,7 +4,7 @@
  * (inherited by the worker processes). The teardown stops the java process.
  */
 import type { TestProject } from 'vitest/node';
-import { startDynamoDbLocal } from '#shared/local/dynamodb-local.ts';
+import { startDynamoDbLocal } from '#local/dynamodb-local.ts';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dynamo = await startDynamoDbLocal();

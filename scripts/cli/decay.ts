@@ -1,9 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import * as z from 'zod';
+import { localDynamoClientConfig } from '#local/dynamodb-local.ts';
 import { wrapDocument } from '#shared/clients/aws.ts';
 import { loadClientConfig } from '#shared/config/load.ts';
-import { localDynamoClientConfig } from '#shared/local/dynamodb-local.ts';
 import { type DecayReport, runDecay } from '#shared/store/decay-job.ts';
 import { LeadStore } from '#shared/store/lead-store.ts';
 import { tableNameFor } from '#shared/store/table-definition.ts';

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '#cdk/constructs/api.ts';
+import { matchesPattern } from '#local/pattern.ts';
 import { loadClientConfig } from '#shared/config/load.ts';
 import type { ClientConfig } from '#shared/config/schema.ts';
 import { DETAIL_TYPES, notificationPatterns, sourceFor } from '#shared/events/contracts.ts';
-import { matchesPattern } from '#shared/events/pattern.ts';
 import { createTableInput, TTL_ATTRIBUTE } from '#shared/store/table-definition.ts';
 import { assetDirOf, bundleOf, type SynthesizedStack, synthExample } from './synth-example.ts';
 

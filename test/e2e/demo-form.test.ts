@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { findFreePort } from '#shared/local/dynamodb-local.ts';
+import { findFreePort } from '#local/dynamodb-local.ts';
 
 /**
  * The new user's path through the README's first command: `npm start`, the demo page in a real

@@ -13,13 +13,13 @@ import {
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countRequests } from '#shared/clients/request-counter.ts';
 import {
   JavaNotFoundError,
   LISTEN_HOST,
   localDynamoClientConfig,
   startDynamoDbLocal,
-} from '#shared/local/dynamodb-local.ts';
+} from '#local/dynamodb-local.ts';
+import { countRequests } from '#shared/clients/request-counter.ts';
 import {
   accountPartitionKey,
   dueDayPartitionKey,

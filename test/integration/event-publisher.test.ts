@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalEventBus } from '#local/event-bus.ts';
 import { countRequests } from '#shared/clients/request-counter.ts';
 import { type BusEnvelope, DETAIL_TYPES, type OutgoingEvent, sourceFor } from '#shared/events/contracts.ts';
 import { coalescingPublisher } from '#shared/events/publisher.ts';
-import { LocalEventBus } from '#shared/local/event-bus.ts';
 import { injectPutEventsFailures } from '#test/support/fault-injection.ts';
 
 const BUS_NAME = 'leadscore-example';

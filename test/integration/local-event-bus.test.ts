@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type DeadLetter, type DeliveryReport, LocalEventBus } from '#local/event-bus.ts';
 import {
   type BusEnvelope,
   DETAIL_TYPES,
@@ -13,7 +14,6 @@ import {
   type ThresholdCrossedDetail,
   thresholdCrossedDetail,
 } from '#shared/events/contracts.ts';
-import { type DeadLetter, type DeliveryReport, LocalEventBus } from '#shared/local/event-bus.ts';
 
 const CLIENT = 'example';
 const BUS_NAME = 'leadscore-example';

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localDynamoClientConfig } from '#local/dynamodb-local.ts';
+import { type LocalStack, LocalStackError, startLocalStack } from '#local/stack.ts';
 import { loadClientConfig } from '#shared/config/load.ts';
-import { localDynamoClientConfig } from '#shared/local/dynamodb-local.ts';
-import { type LocalStack, LocalStackError, startLocalStack } from '#shared/local/stack.ts';
 import { testDynamoEndpoint } from '#test/support/dynamo.ts';
 
 /*

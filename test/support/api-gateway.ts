@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { toHttpApiEvent } from '#local/api-gateway-event.ts';
+import { LocalEventBus } from '#local/event-bus.ts';
+import { applyFunctionEnvironment, localFunctionEnvironment } from '#local/function-env.ts';
+import { createLambdaContext } from '#local/lambda-runtime.ts';
 import { type BusEnvelope, DETAIL_TYPES, sourceFor } from '#shared/events/contracts.ts';
-import { toHttpApiEvent } from '#shared/local/api-gateway-event.ts';
-import { LocalEventBus } from '#shared/local/event-bus.ts';
-import { applyFunctionEnvironment, localFunctionEnvironment } from '#shared/local/function-env.ts';
-import { createLambdaContext } from '#shared/local/lambda-runtime.ts';
 import { freshTable, testDynamoClient, testDynamoEndpoint } from './dynamo.ts';
 
 /** The HTTP handlers' contract, as `functions/<name>/handler.ts` exports them. */

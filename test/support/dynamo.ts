@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
-import { localDynamoClientConfig } from '#shared/local/dynamodb-local.ts';
+import { localDynamoClientConfig } from '#local/dynamodb-local.ts';
 import { ensureTable } from '#shared/store/table-definition.ts';
 
 /** Endpoint of the shared DynamoDB Local. */

@@ -3,15 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fromHandlerResult, type RawHttpRequest, toHttpApiEvent } from '#shared/local/api-gateway-event.ts';
+import { fromHandlerResult, type RawHttpRequest, toHttpApiEvent } from '#local/api-gateway-event.ts';
 import {
   type HealthReport,
   type HttpApiServer,
   type HttpRoute,
   PortInUseError,
   startHttpApi,
-} from '#shared/local/http-api.ts';
-import { compileRoute, matchRoute } from '#shared/local/routes.ts';
+} from '#local/http-api.ts';
+import { compileRoute, matchRoute } from '#local/routes.ts';
 import { PNG_SIGNATURE } from '#test/fixtures/echo-handler.ts';
 
 const echo = () => import('#test/fixtures/echo-handler.ts');

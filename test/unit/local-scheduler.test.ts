@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRunTime, ScheduleError, startSchedule } from '#shared/local/scheduler.ts';
+import { formatRunTime, ScheduleError, startSchedule } from '#local/scheduler.ts';
 
 describe('Local decay schedule', () => {
   it('It should log the next run of the configured cron in its time zone', async () => {

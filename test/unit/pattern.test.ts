@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type EventPattern, matchesPattern, validatePattern } from '#shared/events/pattern.ts';
+import { type EventPattern, matchesPattern, validatePattern } from '#local/pattern.ts';
 
 /*
  * Cases follow the examples of the AWS EventBridge user guide pages "Event patterns" (field and

@@ -13,7 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { BusEnvelope } from '#shared/events/contracts.ts';
-import { type EventPattern, matchesPattern, validatePattern } from '#shared/events/pattern.ts';
+import { type EventPattern, matchesPattern, validatePattern } from './pattern.ts';
 import {
   type BusIdentity,
   checkRequestLimits,

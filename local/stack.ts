@@ -39,7 +39,7 @@ export const LOCAL_ROUTES: ReadonlyArray<{ routeKey: string; fn: LocalFunctionNa
   { routeKey: 'GET /v1/leads/{leadId}', fn: 'leads' },
 ];
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const HTTP_TIMEOUT_MS = 29_000;
 const NOTIFIER_TIMEOUT_MS = 30_000;
 const DECAY_TIMEOUT_MS = 15 * 60_000;

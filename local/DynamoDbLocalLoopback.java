@@ -5,7 +5,7 @@
  * `Server(port)`, whose connector listens on 0.0.0.0 / [::]. This launcher builds the same server
  * through DynamoDB Local's own `ServerRunner.createServerFromCommandLineArgs` (same command line,
  * same request handler), sets the host of the server's connector before it binds, then starts
- * it. Run by shared/local/dynamodb-local.ts in Java's source-file mode (JEP 330):
+ * it. Run by local/dynamodb-local.ts in Java's source-file mode (JEP 330):
  *
  *   java -Dleadscore.dynamodb.host=127.0.0.1 -cp DynamoDBLocal.jar DynamoDbLocalLoopback.java -port 8000 ...
  *

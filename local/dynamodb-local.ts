@@ -247,7 +247,7 @@ async function startOnPort(port: number, options: StartDynamoDbLocalOptions): Pr
         if (/Module jdk\.compiler not in boot Layer/.test(stderr)) {
           throw new DynamoDbLocalStartError(
             `Cannot start DynamoDB Local: the Java runtime '${javaCommand}' lacks the jdk.compiler module, ` +
-              'which runs the launcher that keeps DynamoDB Local on 127.0.0.1 (shared/local/DynamoDbLocalLoopback.java). ' +
+              'which runs the launcher that keeps DynamoDB Local on 127.0.0.1 (local/DynamoDbLocalLoopback.java). ' +
               'Use a full JDK 17+ (e.g. `apt-get install openjdk-17-jdk-headless`, or Debian/Ubuntu openjdk-17-jre-headless, ' +
               'which includes it).',
           );
