@@ -24,18 +24,49 @@ export interface NotificationDedupeOptions {
   /** Built once per function (with `LEADSCORE_DYNAMODB_ENDPOINT` locally). */
   client: DynamoDBClient;
   expiresAfterSeconds?: number;
+  /** First pause before looking again at a delivery in progress; doubles up to 1 s. Default 50 ms. */
+  inProgressPollMs?: number;
+  /**
+   * Time to keep when waiting for a delivery in progress: give up (and throw) once the
+   * invocation has less than this left. Default 1 s.
+   */
+  reserveMs?: number;
+  /** Longest wait for a delivery in progress when no Lambda context is given. Default 5 s. */
+  waitWithoutContextMs?: number;
 }
+
+const MAX_POLL_MS = 1_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * - `delivered`: this call ran the delivery and it succeeded;
- * - `duplicate`: an earlier delivery of the same event completed; nothing was sent;
- * - `in-progress`: another invocation is delivering this event right now; it owns the
- *   outcome (its failure is retried and dead-lettered on its own), so this one sends nothing.
+ * - `duplicate`: an earlier delivery of the same event completed; nothing was sent.
+ *
+ * There is no "in progress" outcome: a delivery found in progress is not done (its invocation
+ * may have died mid-way), so {@link NotificationDedupe.once} waits for it and, if it is still
+ * in progress when time runs out, throws {@link NotificationInProgressError}.
  */
-export type DedupeOutcome<R> =
-  | { status: 'delivered'; receipt: R }
-  | { status: 'duplicate'; receipt: R }
-  | { status: 'in-progress' };
+export type DedupeOutcome<R> = { status: 'delivered'; receipt: R } | { status: 'duplicate'; receipt: R };
+
+/**
+ * Another invocation holds this notification in progress and did not finish (or expire) while
+ * this one waited. Thrown so that the delivery is retried (Lambda's async retries deployed,
+ * the local bus's retries locally) instead of being reported as done: the first attempt may
+ * have died mid-way, and a notification must not be lost to it.
+ */
+export class NotificationInProgressError extends Error {
+  override name = 'NotificationInProgressError';
+  constructor(
+    readonly eventId: string,
+    readonly waitedMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `notification ${eventId} is still in progress in another invocation after waiting ${waitedMs} ms; retry later`,
+      options,
+    );
+  }
+}
 
 /** What a dedupe record can keep of a delivery. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -49,10 +80,20 @@ type Deliver = () => Promise<JsonValue>;
  * written with a conditional put before sending, marked COMPLETED after the send, and deleted
  * when the send throws, so a retry really resends. Records expire through the table's TTL
  * attribute (`expiresAt`).
+ *
+ * A record found IN PROGRESS belongs to another invocation that is sending right now (the two
+ * events of one change, a crossing and a segment entry, arrive together) or that died mid-way
+ * (its record then expires when that invocation would have timed out). Either way nothing is
+ * done yet: this call looks again, with backoff, until the record is completed (a duplicate),
+ * deleted or expired (this call delivers), or its own time is nearly up, and then throws
+ * {@link NotificationInProgressError} so that the delivery is retried.
  */
 export class NotificationDedupe {
   readonly #config: IdempotencyConfig;
   readonly #run: (key: { eventId: string }, deliver: Deliver) => Promise<JsonValue>;
+  readonly #pollMs: number;
+  readonly #reserveMs: number;
+  readonly #waitWithoutContextMs: number;
 
   constructor(options: NotificationDedupeOptions) {
     this.#config = new IdempotencyConfig({
@@ -74,30 +115,52 @@ export class NotificationDedupe {
       keyPrefix: DEDUPE_KEY_PREFIX,
       dataIndexArgument: 0,
     });
+    this.#pollMs = options.inProgressPollMs ?? 50;
+    this.#reserveMs = options.reserveMs ?? 1_000;
+    this.#waitWithoutContextMs = options.waitWithoutContextMs ?? 5_000;
   }
 
   /**
    * Runs `deliver` unless the event `eventId` was already delivered on this channel. The
    * receipt `deliver` returns is stored and handed back to duplicates. Pass the Lambda context
-   * so an in-progress record of a crashed invocation expires when that invocation would have
-   * timed out.
+   * so that this invocation's in-progress record expires when it would time out, and so that
+   * waiting for another invocation's delivery stops in time.
+   * @throws NotificationInProgressError when another invocation still holds the delivery.
    */
   async once<R extends JsonValue>(
     eventId: string,
     deliver: () => Promise<R>,
     context?: Context,
   ): Promise<DedupeOutcome<R>> {
+    const started = Date.now();
+    const timeLeft = () =>
+      context
+        ? context.getRemainingTimeInMillis() - this.#reserveMs
+        : this.#waitWithoutContextMs - (Date.now() - started);
+    for (let pause = this.#pollMs; ; pause = Math.min(pause * 2, MAX_POLL_MS)) {
+      try {
+        return await this.#attempt(eventId, deliver, context);
+      } catch (error) {
+        if (!(error instanceof IdempotencyAlreadyInProgressError)) throw error;
+        if (timeLeft() < pause) {
+          throw new NotificationInProgressError(eventId, Date.now() - started, { cause: error });
+        }
+        await sleep(pause);
+      }
+    }
+  }
+
+  async #attempt<R extends JsonValue>(
+    eventId: string,
+    deliver: () => Promise<R>,
+    context?: Context,
+  ): Promise<DedupeOutcome<R>> {
     if (context) this.#config.registerLambdaContext(context);
     let ran = false;
-    try {
-      const receipt = (await this.#run({ eventId }, async () => {
-        ran = true;
-        return deliver();
-      })) as R;
-      return { status: ran ? 'delivered' : 'duplicate', receipt };
-    } catch (error) {
-      if (error instanceof IdempotencyAlreadyInProgressError) return { status: 'in-progress' };
-      throw error;
-    }
+    const receipt = (await this.#run({ eventId }, async () => {
+      ran = true;
+      return deliver();
+    })) as R;
+    return { status: ran ? 'delivered' : 'duplicate', receipt };
   }
 }

@@ -71,7 +71,6 @@ export function createEmailNotifier(deps: EmailNotifierDeps): EmailNotifier {
       },
       context,
     );
-    if (outcome.status === 'in-progress') return { ...routed, status: 'in-progress' };
     return {
       ...routed,
       status: outcome.status === 'delivered' ? 'sent' : 'duplicate',

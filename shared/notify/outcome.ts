@@ -1,21 +1,16 @@
 import type { NotifyChannel } from './outbox.ts';
 
 /**
- * What a notifier did with one event:
+ * What a notifier did with one event (a delivery still in progress elsewhere is not an outcome:
+ * it throws `NotificationInProgressError`, so that it is retried):
  * - `sent`: delivered now (to Slack / the mail server and/or the local outbox);
- * - `duplicate`: this event was delivered before on this channel; nothing sent again;
- * - `in-progress`: another invocation is delivering it right now; nothing sent by this one;
+ * - `duplicate`: this event was delivered before on this channel (or by another invocation
+ *   this one waited for); nothing sent again;
  * - `disabled`: the channel is off in the client configuration;
  * - `no-recipients`: the route names nobody to mail;
  * - `not-configured`: a local run with neither a real target nor an outbox.
  */
-export type NotificationStatus =
-  | 'sent'
-  | 'duplicate'
-  | 'in-progress'
-  | 'disabled'
-  | 'no-recipients'
-  | 'not-configured';
+export type NotificationStatus = 'sent' | 'duplicate' | 'disabled' | 'no-recipients' | 'not-configured';
 
 /** Where a delivered notification went. */
 export type DeliveryTarget = 'webhook' | 'ses' | 'smtp' | 'outbox';

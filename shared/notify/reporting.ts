@@ -50,7 +50,7 @@ export function reportNotifications(
     try {
       const outcome = await notify(event, context);
       if (outcome.status === 'sent') metrics.addMetric(NOTIFICATION_METRICS.sent, MetricUnit.Count, 1);
-      if (outcome.status === 'duplicate' || outcome.status === 'in-progress') {
+      if (outcome.status === 'duplicate') {
         metrics.addMetric(NOTIFICATION_METRICS.deduplicated, MetricUnit.Count, 1);
       }
       const level =

@@ -74,7 +74,6 @@ export function createSlackNotifier(deps: SlackNotifierDeps): SlackNotifier {
       },
       context,
     );
-    if (outcome.status === 'in-progress') return { ...base, status: 'in-progress' };
     return {
       ...base,
       status: outcome.status === 'delivered' ? 'sent' : 'duplicate',
