@@ -1,8 +1,8 @@
 import type { ClientConfig } from '#shared/config/schema.ts';
-import { routeFor } from '#shared/notify/routing.ts';
 import { applyEvent, newLeadState, observe } from '#shared/scoring/engine.ts';
 import type { CompiledModel } from '#shared/scoring/model.ts';
 import { nextChangeAt } from '#shared/scoring/next-change.ts';
+import { routeFor } from '#shared/scoring/routing.ts';
 import type { LeadState, Profile, ScoringEvent } from '#shared/scoring/types.ts';
 import { leadIdFor } from '#shared/store/identity.ts';
 import { type LeadItem, toLeadItem } from '#shared/store/lead-item.ts';

@@ -1,7 +1,7 @@
 import type { ClientConfig } from '#shared/config/schema.ts';
-import { routeFor } from '#shared/notify/routing.ts';
 import { applyEvent, newLeadState } from '#shared/scoring/engine.ts';
 import type { CompiledModel } from '#shared/scoring/model.ts';
+import { routeFor } from '#shared/scoring/routing.ts';
 import { leadIdFor } from '#shared/store/identity.ts';
 import { type LeadItem, toLeadItem } from '#shared/store/lead-item.ts';
 import { generateDecayLeads } from './decay-leads.ts';

@@ -7,12 +7,11 @@ import * as z from 'zod';
 import { observability } from '#shared/logging.ts';
 import { baseEnvSchema, parseEnv } from '#shared/runtime/env.ts';
 import { storeFromEnv } from '#shared/runtime/store.ts';
-import { runDecay } from '#shared/store/decay-job.ts';
 
 /** The daily decay (EventBridge Scheduler), PRODUCT §5. Input `{ "now": ISO }` runs it for that time. */
 const env = parseEnv(baseEnvSchema);
 const { logger, metrics } = observability('decay');
-const store = storeFromEnv(env, metrics);
+const store = storeFromEnv(env);
 const inputSchema = z.object({ now: z.iso.datetime({ offset: true }).optional() }).loose();
 /** Stop with this much time left so the run checkpoints cleanly; the rest stays due. */
 const SAFETY_MS = 30_000;
@@ -20,11 +19,13 @@ const SAFETY_MS = 30_000;
 const lambdaHandler = async (input: unknown, context: Context) => {
   const parsed = inputSchema.safeParse(input ?? {});
   const now = parsed.success && parsed.data.now ? Date.parse(parsed.data.now) : Date.now();
-  const report = await runDecay(store, now, {
+  const report = await store.decay(now, {
     keepGoing: () => context.getRemainingTimeInMillis() > SAFETY_MS,
   });
   metrics.addMetric('DecayLeadsChanged', MetricUnit.Count, report.changed.length);
   metrics.addMetric('DecayItemsRead', MetricUnit.Count, report.itemsRead);
+  metrics.addMetric('DecayLeadsFailed', MetricUnit.Count, report.failed.length);
+  for (const failure of report.failed) logger.error('lead not decayed (retried next run)', failure);
   logger.info('decay run', {
     now: report.now,
     days: report.days.length,
@@ -33,7 +34,7 @@ const lambdaHandler = async (input: unknown, context: Context) => {
     changed: report.changed.length,
     complete: report.complete,
   });
-  return { ...report, changed: report.changed.length };
+  return { ...report, changed: report.changed.length, failed: report.failed.length };
 };
 
 export const handler = middy<unknown, unknown>()

@@ -15,7 +15,7 @@ import { apiKeyLoader, storeFromEnv } from '#shared/runtime/store.ts';
 /** POST /v1/events (API key): engagement events, one or a batch of up to 500, PRODUCT §3.2. */
 const env = parseEnv(baseEnvSchema);
 const { logger, metrics } = observability('events');
-const store = storeFromEnv(env, metrics);
+const store = storeFromEnv(env);
 
 const lambdaHandler = async (event: APIGatewayProxyEventV2) => {
   const response = await postEvents(store, event.body, Date.now(), (error, failed) =>

@@ -17,7 +17,7 @@ import { storeFromEnv } from '#shared/runtime/store.ts';
 /** POST /v1/forms/{formId} (public): landing-page forms, PRODUCT §3.1. */
 const env = parseEnv(baseEnvSchema);
 const { logger, metrics } = observability('forms');
-const store = storeFromEnv(env, metrics);
+const store = storeFromEnv(env);
 const FORM_BODY_LIMIT = 64 * 1024;
 
 const requireFormContentType: middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> =

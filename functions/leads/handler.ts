@@ -13,7 +13,7 @@ import { apiKeyLoader, storeFromEnv } from '#shared/runtime/store.ts';
 /** GET /v1/leads and GET /v1/leads/{leadId} (API key): the ranked, explained leads, PRODUCT §6.1. */
 const env = parseEnv(baseEnvSchema);
 const { logger, metrics } = observability('leads');
-const store = storeFromEnv(env, metrics);
+const store = storeFromEnv(env);
 
 const lambdaHandler = async (event: APIGatewayProxyEventV2) => {
   const leadId = event.pathParameters?.leadId;

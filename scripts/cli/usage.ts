@@ -25,13 +25,12 @@ Commands:
       --at: score as of this instant (default: now); later events are left out.
 
   decay --now <ISO time> [--client example] [--endpoint <url>] [--table <name>]
-        [--bus-endpoint <url>] [--bus <name>]
-      Runs the decay job for that instant and prints what it did. Safe to run twice.
+      Runs the decay job for that instant and prints what it did. Safe to run twice. The
+      events of the leads that changed are stored with them; the table's stream carries them
+      to the bus (locally: the stream relay of npm start).
       --endpoint      DynamoDB endpoint (default: LEADSCORE_DYNAMODB_ENDPOINT; none = AWS with
                       the default credentials and region)
       --table         table name (default: leadscore-<client>)
-      --bus-endpoint  local event bus (default: LEADSCORE_EVENTBRIDGE_ENDPOINT; none = AWS)
-      --bus           event bus name (default: leadscore-<client>)
 
 Options of every command: --help. --client defaults to LEADSCORE_CLIENT, else example.
 Exit codes: 0 done, 1 errors found or the command failed, 2 wrong usage.`;

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { IngestEvent } from '#shared/app/ingest.ts';
+import type { Leadscore } from '#shared/app/leadscore.ts';
 import { json, ValidationError } from '#shared/http/errors.ts';
-import type { IngestEvent, LeadStore } from '#shared/store/lead-store.ts';
 import { eventsOf, ingestBatch } from './events.ts';
 
 /**
@@ -9,7 +10,7 @@ import { eventsOf, ingestBatch } from './events.ts';
  * caller retries (ids make the retry safe).
  */
 export async function postEvents(
-  store: LeadStore,
+  store: Leadscore,
   body: unknown,
   now: number,
   onFailure: (error: unknown, event: IngestEvent) => void,

@@ -1,8 +1,9 @@
 import * as z from 'zod';
+import type { IngestEvent, IngestResult } from '#shared/app/ingest.ts';
+import type { Leadscore } from '#shared/app/leadscore.ts';
 import { ValidationError } from '#shared/http/errors.ts';
 import { zodFieldIssues } from '#shared/http/middleware.ts';
 import { contentEventId } from '#shared/store/identity.ts';
-import type { IngestEvent, IngestResult, LeadStore } from '#shared/store/lead-store.ts';
 import { isReservedFieldName } from './field-names.ts';
 
 /** Most events in one POST /v1/events (PRODUCT §3.2). */
@@ -185,7 +186,7 @@ const identityKey = (e: IngestEvent) => e.email?.toLowerCase() ?? e.leadId ?? `a
  * parallel (bounded). One bad event never fails the others.
  */
 export async function ingestBatch(
-  store: LeadStore,
+  store: Leadscore,
   raws: unknown[],
   now: number,
   single: boolean,

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { Leadscore } from '#shared/app/leadscore.ts';
 import type { ClientConfig, FormConfig } from '#shared/config/schema.ts';
 import { HttpError, json, ValidationError } from '#shared/http/errors.ts';
-import type { LeadStore } from '#shared/store/lead-store.ts';
 import { inputFor, parseFormSubmission } from './forms.ts';
 
 /** Content types a form may be posted with (PRODUCT §3.1); others get 415. */
@@ -36,7 +36,7 @@ const THANKS_PAGE =
  * A spam verdict gets the same answer as a real submission: a bot learns nothing.
  */
 export async function postForm(
-  store: LeadStore,
+  store: Leadscore,
   event: APIGatewayProxyEventV2,
   now: number,
 ): Promise<APIGatewayProxyStructuredResultV2> {

@@ -1,19 +1,14 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import type { Leadscore } from '#shared/app/leadscore.ts';
 import type { ClientConfig } from '#shared/config/schema.ts';
 import { HttpError, ValidationError } from '#shared/http/errors.ts';
 import { zodFieldIssues } from '#shared/http/middleware.ts';
-import { DEFAULT_ROUTE_ID } from '#shared/notify/routing.ts';
 import { type Explanation, explain, topReasons } from '#shared/scoring/explain.ts';
 import { bandFor } from '#shared/scoring/model.ts';
+import { DEFAULT_ROUTE_ID } from '#shared/scoring/routing.ts';
 import { accountDomainOf, type LeadItem, stateOf } from '#shared/store/lead-item.ts';
-import {
-  getLeadItems,
-  queryAccountLeads,
-  queryRankedLeads,
-  type RankedEntry,
-} from '#shared/store/lead-queries.ts';
-import type { LeadStore } from '#shared/store/lead-store.ts';
+import type { RankedEntry } from '#shared/store/lead-queries.ts';
 import { RANK_SORT_KEY_PATTERN, rankPartitionKey, rankScoreKey } from '#shared/store/table-definition.ts';
 
 const round = (n: number) => Math.round(n * 100) / 100;
@@ -38,7 +33,7 @@ export interface LeadSummary {
 
 export function summarise(
   item: LeadItem,
-  store: LeadStore,
+  store: Leadscore,
   now: number,
 ): LeadSummary & { explanation: Explanation } {
   const state = stateOf(item);
@@ -63,11 +58,11 @@ export function summarise(
 }
 
 /** GET /v1/leads/{leadId}: profile, scores now, segment, grade, explanation, history, account. */
-export async function getLead(store: LeadStore, leadId: string, now: number) {
+export async function getLead(store: Leadscore, leadId: string, now: number) {
   if (!/^(ld|an)_[\w-]{22}$/.test(leadId)) {
     throw new ValidationError([{ field: 'leadId', message: 'not a leadscore lead id' }]);
   }
-  const item = await store.getLeadItem(leadId);
+  const item = await store.repo.getLead(leadId);
   if (!item)
     throw new HttpError(404, 'not_found', `no lead ${leadId}`, [
       { field: 'leadId', message: 'unknown lead' },
@@ -104,14 +99,9 @@ export async function getLead(store: LeadStore, leadId: string, now: number) {
  * The account roll-up (PRODUCT §2.10): the leads of one company domain, from the byAccount
  * index (sorted by score), combined as the config says (sum, top-N contacts, capped sum).
  */
-export async function accountScore(store: LeadStore, domain: string) {
+export async function accountScore(store: Leadscore, domain: string) {
   const { account } = store.model;
-  const Items = await queryAccountLeads(
-    store.doc,
-    store.tableName,
-    domain,
-    account.method === 'topN' ? account.topN : undefined,
-  );
+  const Items = await store.repo.accountLeads(domain, account.method === 'topN' ? account.topN : undefined);
   const scores = Items.map((i) => i.score).filter((s) => s > 0);
   const sum = scores.reduce((a, b) => a + b, 0);
   const score = account.method === 'cappedSum' ? Math.min(sum, account.cap ?? sum) : sum;
@@ -264,7 +254,7 @@ function matches(summary: LeadSummary, item: LeadItem, q: ListQuery): boolean {
  * leads are sorted by segment step, then current score. A lead rewritten between two pages to
  * a position the next pages will reach is left for them, so it is listed once.
  */
-export async function listLeads(store: LeadStore, query: Record<string, string | undefined>, now: number) {
+export async function listLeads(store: Leadscore, query: Record<string, string | undefined>, now: number) {
   const parsed = listQuerySchema.safeParse(query);
   if (!parsed.success) throw new ValidationError(zodFieldIssues(parsed.error));
   const q = parsed.data;
@@ -287,7 +277,7 @@ export async function listLeads(store: LeadStore, query: Record<string, string |
   const entries: (RankedEntry & { step: number })[] = [];
   let next: Cursor | null = null;
   for (let step = start.s, before = start.k; step < walk.length; step++, before = undefined) {
-    const page = await queryRankedLeads(store.doc, store.tableName, {
+    const page = await store.repo.rankedLeads({
       partitions: walk[step]!.partitions,
       from,
       before,
@@ -301,11 +291,7 @@ export async function listLeads(store: LeadStore, query: Record<string, string |
     }
   }
 
-  const items = await getLeadItems(
-    store.doc,
-    store.tableName,
-    entries.map((e) => e.leadId),
-  );
+  const items = await store.repo.leadsById(entries.map((e) => e.leadId));
   const stepOf = new Map(walk.flatMap((group, step) => group.partitions.map((p) => [p, step] as const)));
   /** Whether a rewritten lead now sits where a later page of this walk will find it. */
   const aheadOfPage = (item: LeadItem) => {

@@ -35,6 +35,8 @@ const leadSummary = {
   grade: z.string(),
   lifecycle: z.string(),
   owner: z.object({ name: z.string(), email: z.string() }).nullable(),
+  /** The routing rule that chose the owner (or `default`): notifiers look the route up by it. */
+  routeId: z.string().nullable().optional(),
   topReasons: z.array(z.string()),
   modelVersion: z.string(),
   /** ISO time of the change. */

@@ -1,26 +1,31 @@
 import type { ClientConfig } from '#shared/config/schema.ts';
+import { type ChosenRoute, DEFAULT_ROUTE_ID } from '#shared/scoring/routing.ts';
 import type { NotificationDetail } from './envelope.ts';
-import type { ChosenRoute } from './routing.ts';
 
 /**
- * The route of a lead as the notifiers see it. Routing by profile (`routeFor`: territory,
- * industry, size) already happened when the lead was scored and its result is the event's
- * `owner`; the event does not carry country or industry, so re-running `routeFor` here would
- * route everything to the default. Instead the notifier picks the first routing rule whose
- * owner is the event's owner (email, case-insensitive), else the default route. Same config,
- * same owner, same channel and recipients.
+ * The route of a lead as the notifiers see it: the routing decision was made once, when the lead
+ * was scored, and its id travels in the event (`routeId`). A route id the configuration no
+ * longer has (an event from before a config change) falls back to the rule of the event's
+ * owner, then to the default route.
  */
-export function routeForDetail(detail: Pick<NotificationDetail, 'owner'>, config: ClientConfig): ChosenRoute {
-  const ownerEmail = detail.owner?.email.toLowerCase();
+export function routeForDetail(
+  detail: Pick<NotificationDetail, 'owner' | 'routeId'>,
+  config: ClientConfig,
+): ChosenRoute {
   const { rules, default: fallback } = config.notifications.routing;
-  if (ownerEmail) {
-    const rule = rules.find((candidate) => candidate.owner.email.toLowerCase() === ownerEmail);
-    if (rule) {
-      const { id, when: _when, ...route } = rule;
-      return { ...route, ruleId: id };
-    }
+  const ownerEmail = detail.owner?.email.toLowerCase();
+  const rule =
+    rules.find((candidate) => candidate.id === detail.routeId) ??
+    (detail.routeId === DEFAULT_ROUTE_ID
+      ? undefined
+      : rules.find(
+          (candidate) => ownerEmail !== undefined && candidate.owner.email.toLowerCase() === ownerEmail,
+        ));
+  if (rule) {
+    const { id, when: _when, ...route } = rule;
+    return { ...route, ruleId: id };
   }
-  return { ...fallback, ruleId: 'default' };
+  return { ...fallback, ruleId: DEFAULT_ROUTE_ID };
 }
 
 /**

@@ -1,8 +1,8 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import * as z from 'zod';
 import type { ClientConfig } from '#shared/config/schema.ts';
+import type { ChosenRoute } from '#shared/scoring/routing.ts';
 import { isLocalRun, type NotifierEnv } from './env.ts';
-import type { ChosenRoute } from './routing.ts';
 
 /** Where the webhook URL of a route comes from, or undefined when nothing is configured. */
 export type WebhookUrlResolver = (route: ChosenRoute) => Promise<string | undefined>;

@@ -1,22 +1,14 @@
-import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { documentClient, eventBridgeClient } from '#shared/clients/aws.ts';
+import { Leadscore } from '#shared/app/leadscore.ts';
+import { documentClient } from '#shared/clients/aws.ts';
 import { runtimeClientConfig } from '#shared/config/runtime.ts';
-import { LeadStore } from '#shared/store/lead-store.ts';
 
-/** The lead store a function uses, built once at cold start from its environment. */
-export function storeFromEnv(
-  env: { TABLE_NAME: string; EVENT_BUS_NAME: string },
-  metrics?: Metrics,
-): LeadStore {
-  return new LeadStore({
+/** The application a function uses, built once at cold start from its environment. */
+export function storeFromEnv(env: { TABLE_NAME: string }): Leadscore {
+  return Leadscore.forTable({
     doc: documentClient(),
     tableName: env.TABLE_NAME,
     config: runtimeClientConfig(),
-    eventBridge: eventBridgeClient(),
-    busName: env.EVENT_BUS_NAME,
-    onPublishFailure: (failed) => metrics?.addMetric('EventsKeptInOutbox', MetricUnit.Count, failed),
   });
 }
 

@@ -1,7 +1,10 @@
-import type { ChosenRoute } from '#shared/notify/routing.ts';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import type { OutgoingEvent } from '#shared/events/contracts.ts';
 import { isFreeOrDisposableDomain } from '#shared/scoring/lists.ts';
+import type { ChosenRoute } from '#shared/scoring/routing.ts';
 import type { LeadState } from '#shared/scoring/types.ts';
-import { accountPartitionKey, dueDayPartitionKey, dueDaySortKey, rankingKeys } from './table-definition.ts';
+import { encodeOutbox } from './outbox.ts';
+import { accountPartitionKey, dueDayPartitionKey, rankingKeys } from './table-definition.ts';
 
 /** Key of a lead (or anonymous visitor) item. */
 export const leadKey = (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'LEAD' });
@@ -16,7 +19,10 @@ export interface LeadItem {
   leadId: string;
   kind: 'lead' | 'anonymous';
   version: number;
-  state: string;
+  /** The engine state: JSON, deflated (a DynamoDB binary): a write is billed per KB. */
+  state: Uint8Array;
+  /** The events this write emits (see outbox.ts); absent when it emits none. */
+  outbox?: Uint8Array;
   email?: string;
   name?: string;
   company?: string;
@@ -38,7 +44,7 @@ export interface LeadItem {
   gsi2pk?: string;
   gsi2sk?: string;
   gsi3pk?: string;
-  gsi3sk?: number;
+  gsi3sk?: string;
 }
 
 /** The account (company) a lead rolls up into: its email domain, unless a free-mail one. */
@@ -64,6 +70,8 @@ export function toLeadItem(args: {
   anonymousIds?: string[];
   mergedInto?: string;
   formRate?: { hour: number; count: number };
+  /** The events this write emits, stored with it (the transactional outbox). */
+  outbox?: readonly OutgoingEvent[];
 }): LeadItem {
   const { state, kind, version, route, nextChangeAt, now } = args;
   const email = typeof state.profile.email === 'string' ? state.profile.email : undefined;
@@ -81,7 +89,7 @@ export function toLeadItem(args: {
     leadId: state.leadId,
     kind,
     version,
-    state: JSON.stringify(state),
+    state: deflateRawSync(Buffer.from(JSON.stringify(state))),
     score,
     segment,
     grade: reported.grade,
@@ -97,6 +105,8 @@ export function toLeadItem(args: {
   if (args.anonymousIds && args.anonymousIds.length > 0) item.anonymousIds = args.anonymousIds;
   if (args.mergedInto) item.mergedInto = args.mergedInto;
   if (args.formRate) item.formRate = args.formRate;
+  const outbox = encodeOutbox(args.outbox ?? []);
+  if (outbox) item.outbox = outbox;
   if (kind === 'lead') {
     const ownerRouteId = route?.ruleId ?? null;
     Object.assign(
@@ -106,19 +116,19 @@ export function toLeadItem(args: {
     const domain = accountDomainOf(state);
     if (domain) {
       item.gsi3pk = accountPartitionKey(domain);
-      item.gsi3sk = score;
+      item.gsi3sk = state.leadId;
     }
   }
   if (nextChangeAt !== null && kind === 'lead') {
     const iso = new Date(nextChangeAt).toISOString();
     item.nextChangeAt = iso;
     item.gsi2pk = dueDayPartitionKey(iso.slice(0, 10));
-    item.gsi2sk = dueDaySortKey(iso, state.leadId);
+    item.gsi2sk = state.leadId;
   }
   return item;
 }
 
 /** The engine state stored in an item. */
 export function stateOf(item: Pick<LeadItem, 'state'>): LeadState {
-  return JSON.parse(item.state) as LeadState;
+  return JSON.parse(inflateRawSync(item.state).toString('utf8')) as LeadState;
 }

@@ -195,8 +195,9 @@ export async function getLeadItems(
 }
 
 /**
- * The leads of one account (company domain) from the `byAccount` index, highest score first:
- * the best `limit`, or all of them.
+ * The leads of one account (company domain) from the `byAccount` index (keyed by lead id, the
+ * score projected), highest score first: the best `limit`, or all of them. The whole account is
+ * read (page by page): its size, not the table's, bounds the cost.
  */
 export async function queryAccountLeads(
   doc: DynamoDBDocumentClient,
@@ -204,17 +205,22 @@ export async function queryAccountLeads(
   domain: string,
   limit?: number,
 ): Promise<{ leadId: string; score: number }[]> {
-  const { Items = [] } = await doc.send(
-    new QueryCommand({
-      TableName: tableName,
-      IndexName: INDEXES.byAccount.name,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': INDEXES.byAccount.partitionKey.name },
-      ExpressionAttributeValues: { ':pk': accountPartitionKey(domain) },
-      ScanIndexForward: false,
-      ...(limit === undefined ? {} : { Limit: limit }),
-      ProjectionExpression: 'leadId, score',
-    }),
-  );
-  return Items.map((i) => ({ leadId: String(i.leadId), score: Number(i.score) }));
+  const leads: { leadId: string; score: number }[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: INDEXES.byAccount.name,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': INDEXES.byAccount.partitionKey.name },
+        ExpressionAttributeValues: { ':pk': accountPartitionKey(domain) },
+        ExclusiveStartKey: cursor,
+      }),
+    );
+    for (const i of page.Items ?? []) leads.push({ leadId: String(i.gsi3sk), score: Number(i.score) });
+    cursor = page.LastEvaluatedKey;
+  } while (cursor);
+  leads.sort((a, b) => b.score - a.score || (a.leadId < b.leadId ? -1 : 1));
+  return limit === undefined ? leads : leads.slice(0, limit);
 }

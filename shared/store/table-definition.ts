@@ -67,14 +67,17 @@ export const INDEXES = {
   byDueDay: {
     name: 'byDueDay',
     partitionKey: { name: 'gsi2pk', type: 'S' },
+    // The lead id, not the instant: the entry is rewritten only when the due day changes.
     sortKey: { name: 'gsi2sk', type: 'S' },
-    projection: 'ALL',
+    projection: 'KEYS_ONLY',
   },
   byAccount: {
     name: 'byAccount',
     partitionKey: { name: 'gsi3pk', type: 'S' },
-    sortKey: { name: 'gsi3sk', type: 'N' },
-    projection: 'ALL',
+    // The lead id, not the score: a new score rewrites the projected score, never the key.
+    sortKey: { name: 'gsi3sk', type: 'S' },
+    projection: 'INCLUDE',
+    nonKeyAttributes: ['score'],
   },
 } as const satisfies Record<string, GlobalSecondaryIndexDefinition>;
 
@@ -144,8 +147,6 @@ export function rankingKeys(lead: {
 }
 /** `gsi2pk` value: `DUE#<yyyy-mm-dd>`. */
 export const dueDayPartitionKey = (day: string): string => `${KEY_PREFIXES.dueDay}${day}`;
-/** `gsi2sk` value: `<ISO time>#<leadId>`. */
-export const dueDaySortKey = (isoTime: string, leadId: string): string => `${isoTime}#${leadId}`;
 /** `gsi3pk` value: `ACCT#<domain>`. */
 export const accountPartitionKey = (domain: string): string => `${KEY_PREFIXES.account}${domain}`;
 

@@ -3,17 +3,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localDynamoClientConfig } from '#local/dynamodb-local.ts';
-import { LocalEventBus } from '#local/event-bus.ts';
+import { Leadscore } from '#shared/app/leadscore.ts';
 import { wrapDocument } from '#shared/clients/aws.ts';
 import { loadClientConfig } from '#shared/config/load.ts';
-import { type BusEnvelope, DETAIL_TYPES, sourceFor } from '#shared/events/contracts.ts';
+import { DETAIL_TYPES } from '#shared/events/contracts.ts';
 import { observe } from '#shared/scoring/engine.ts';
 import { leadIdFor } from '#shared/store/identity.ts';
 import { stateOf } from '#shared/store/lead-item.ts';
-import { LeadStore } from '#shared/store/lead-store.ts';
+import { decodeOutbox } from '#shared/store/outbox.ts';
 import { freshTable, testDynamoClient, testDynamoEndpoint } from '#test/support/dynamo.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -145,13 +143,7 @@ describe('leadscore usage', () => {
   });
 
   it('It should exit 2 when decay is run without --now', { timeout: CLI_TIMEOUT }, async () => {
-    const run = await leadscore([
-      'decay',
-      '--endpoint',
-      'http://127.0.0.1:1',
-      '--bus-endpoint',
-      'http://127.0.0.1:1',
-    ]);
+    const run = await leadscore(['decay', '--endpoint', 'http://127.0.0.1:1']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--now');
   });
@@ -162,36 +154,12 @@ describe('leadscore decay on DynamoDB Local', () => {
   const T0 = Date.parse('2026-11-02T09:00:00Z');
   const NOW = new Date(T0 + 9 * 86_400_000).toISOString();
   const emails = Array.from({ length: 8 }, (_, i) => `lead${i}@cli-decay.com`);
-  const published: BusEnvelope[] = [];
-  let store: LeadStore;
-  let bus: LocalEventBus;
-  let busEndpoint: string;
+  let store: Leadscore;
   let tableName: string;
-  let dataDir: string;
 
   beforeAll(async () => {
     tableName = await freshTable('cli-decay');
-    dataDir = await mkdtemp(join(tmpdir(), 'leadscore-cli-bus-'));
-    bus = new LocalEventBus({
-      name: 'leadscore-example',
-      dataDir,
-      rules: [
-        {
-          name: 'record',
-          pattern: { source: [sourceFor('example')] },
-          targets: [{ name: 'recorder', invoke: async (envelope) => void published.push(envelope) }],
-        },
-      ],
-    });
-    busEndpoint = await bus.listen();
-    const { region, credentials } = localDynamoClientConfig(busEndpoint);
-    store = new LeadStore({
-      doc: wrapDocument(testDynamoClient()),
-      tableName,
-      config,
-      eventBridge: new EventBridgeClient({ endpoint: busEndpoint, region, credentials }),
-      busName: bus.name,
-    });
+    store = Leadscore.forTable({ doc: wrapDocument(testDynamoClient()), tableName, config });
     for (const [i, email] of emails.entries()) {
       const profile = {
         email,
@@ -220,34 +188,17 @@ describe('leadscore decay on DynamoDB Local', () => {
         );
       }
     }
-    await bus.whenIdle();
-    published.length = 0;
-  });
-
-  afterAll(async () => {
-    await bus.close();
-    await rm(dataDir, { recursive: true, force: true });
   });
 
   const decay = () =>
-    leadscore([
-      'decay',
-      '--now',
-      NOW,
-      '--endpoint',
-      testDynamoEndpoint(),
-      '--table',
-      tableName,
-      '--bus-endpoint',
-      busEndpoint,
-    ]);
+    leadscore(['decay', '--now', NOW, '--endpoint', testDynamoEndpoint(), '--table', tableName]);
 
-  it('It should store the decayed leads, list each change and publish its events', {
+  it('It should store the decayed leads, list each change and store its events with it', {
     timeout: CLI_TIMEOUT,
   }, async () => {
     const expected = new Map<string, string>();
     for (const email of emails) {
-      const item = await store.getLeadItem(leadIdFor(email));
+      const item = await store.repo.getLead(leadIdFor(email));
       const { state, changes } = observe(stateOf(item!), store.model, Date.parse(NOW));
       if (changes.segmentChange)
         expected.set(item!.leadId, `${changes.segmentChange.from} → ${state.reported.segment}`);
@@ -259,25 +210,20 @@ describe('leadscore decay on DynamoDB Local', () => {
     expect(run.stdout).toContain(`Changed leads: ${expected.size}`);
     for (const [leadId, move] of expected) expect(run.stdout).toContain(`${leadId}  ${move}`);
     for (const [leadId] of expected) {
-      const item = await store.getLeadItem(leadId);
+      const item = await store.repo.getLead(leadId);
       expect(item!.updatedAt).toBe(NOW);
+      // The outbox the table's stream carries to the bus.
+      const events = decodeOutbox(item!.outbox!);
+      expect(events.map((e) => e.detailType)).toContain(DETAIL_TYPES.segmentChanged);
+      expect(events.every((e) => e.detail.cause === 'decay')).toBe(true);
     }
-    await bus.whenIdle();
-    const segmentEvents = published.filter((e) => e['detail-type'] === DETAIL_TYPES.segmentChanged);
-    expect(segmentEvents.map((e) => (e.detail as { leadId: string }).leadId).sort()).toEqual(
-      [...expected.keys()].sort(),
-    );
   });
 
   it('It should change nothing when run again for the same time', { timeout: CLI_TIMEOUT }, async () => {
-    await bus.whenIdle();
-    published.length = 0;
     const run = await decay();
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain('Items read: 0, written: 0');
+    expect(run.stdout).toMatch(/written: 0\b/);
     expect(run.stdout).toContain('Changed leads: 0');
-    expect(run.stdout).toContain('Events published: 0');
-    await bus.whenIdle();
-    expect(published).toEqual([]);
+    expect(run.stdout).toContain('Events emitted: 0');
   });
 });

@@ -1,39 +1,27 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Leadscore } from '#shared/app/leadscore.ts';
 import { wrapDocument } from '#shared/clients/aws.ts';
 import { loadClientConfig } from '#shared/config/load.ts';
-import { DETAIL_TYPES } from '#shared/events/contracts.ts';
+import { DETAIL_TYPES, type OutgoingEvent } from '#shared/events/contracts.ts';
 import { observe } from '#shared/scoring/engine.ts';
-import { runDecay } from '#shared/store/decay-job.ts';
 import { leadIdFor } from '#shared/store/identity.ts';
 import { stateOf } from '#shared/store/lead-item.ts';
-import { LeadStore } from '#shared/store/lead-store.ts';
 import { freshTable, testDynamoClient } from '#test/support/dynamo.ts';
-import { injectPutEventsFailures } from '#test/support/fault-injection.ts';
+import { recordOutbox } from '#test/support/outbox-recorder.ts';
 
 const config = loadClientConfig('example');
 const T0 = Date.parse('2026-11-02T09:00:00Z');
 const DAY = 86_400_000;
 
 describe('decay job on DynamoDB Local', () => {
-  let store: LeadStore;
-  let bus: ReturnType<typeof injectPutEventsFailures>;
+  let store: Leadscore;
+  let emitted: OutgoingEvent[];
   const emails = Array.from({ length: 12 }, (_, i) => `lead${i}@decayco.com`);
 
   beforeAll(async () => {
     const table = await freshTable('decay');
-    const eventBridge = new EventBridgeClient({
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    });
-    bus = injectPutEventsFailures(eventBridge, { rate: 0 });
-    store = new LeadStore({
-      doc: wrapDocument(testDynamoClient()),
-      tableName: table,
-      config,
-      eventBridge,
-      busName: 'b',
-    });
+    store = Leadscore.forTable({ doc: wrapDocument(testDynamoClient()), tableName: table, config });
+    emitted = recordOutbox(store);
     // Leads with different engagement: some hot, some warm, some cold (never change by decay).
     for (const [i, email] of emails.entries()) {
       const profile = {
@@ -70,50 +58,93 @@ describe('decay job on DynamoDB Local', () => {
     // Expected: observe every lead at `now` (what a full scan would find).
     const expected: string[] = [];
     for (const email of emails) {
-      const item = await store.getLeadItem(leadIdFor(email));
+      const item = await store.repo.getLead(leadIdFor(email));
       const { changes } = observe(stateOf(item!), store.model, now);
       if (changes.segmentChange || changes.thresholdCrossings.length > 0) expected.push(leadIdFor(email));
     }
     expect(expected.length).toBeGreaterThan(0);
     expect(expected.length).toBeLessThan(emails.length);
-    bus.delivered.length = 0;
-    const report = await runDecay(store, now);
+    emitted.length = 0;
+    const report = await store.decay(now);
     expect(report.complete).toBe(true);
     expect(report.changed.map((c) => c.leadId).sort()).toEqual([...expected].sort());
-    expect(report.itemsRead).toBe(expected.length);
+    // An index key and a consistent read per lead due by now (no more than the table's leads).
+    expect(report.itemsRead).toBeGreaterThanOrEqual(2 * expected.length);
+    expect(report.itemsRead).toBeLessThanOrEqual(2 * emails.length);
     expect(report.itemsWritten).toBe(expected.length);
-    const segmentEvents = bus.delivered.filter((e) => e.DetailType === DETAIL_TYPES.segmentChanged);
+    // The events go out with the writes (the outbox the stream's consumer publishes).
+    const segmentEvents = emitted.filter((e) => e.detailType === DETAIL_TYPES.segmentChanged);
     expect(segmentEvents.length).toBeGreaterThan(0);
-    for (const e of segmentEvents) expect(JSON.parse(e.Detail!).cause).toBe('decay');
+    for (const e of segmentEvents) expect(e.detail.cause).toBe('decay');
+    expect(report.eventsEmitted).toBe(emitted.length);
     // Stored scores and segments are current after the run.
     for (const leadId of expected) {
-      const item = await store.getLeadItem(leadId);
+      const item = await store.repo.getLead(leadId);
       expect(item!.updatedAt).toBe(new Date(now).toISOString());
     }
   });
 
   it('It should do nothing when run twice for the same time', async () => {
     const now = T0 + 9 * DAY;
-    bus.delivered.length = 0;
-    const again = await runDecay(store, now);
+    emitted.length = 0;
+    const again = await store.decay(now);
     expect(again.changed).toEqual([]);
-    expect(again.itemsRead).toBe(0);
-    expect(bus.delivered).toHaveLength(0);
+    expect(again.itemsWritten).toBe(0);
+    expect(emitted).toHaveLength(0);
   });
 
   it('It should resume where a run stopped early', async () => {
     const now = T0 + 40 * DAY;
     let budget = 1;
-    const partial = await runDecay(store, now, { keepGoing: () => budget-- > 0 });
+    const partial = await store.decay(now, { keepGoing: () => budget-- > 0 });
     expect(partial.complete).toBe(false);
-    const rest = await runDecay(store, now);
+    const rest = await store.decay(now);
     expect(rest.complete).toBe(true);
     // Every lead is now classified as of `now`: nothing is due any more.
     for (const email of emails) {
-      const state = stateOf((await store.getLeadItem(leadIdFor(email)))!);
+      const state = stateOf((await store.repo.getLead(leadIdFor(email)))!);
       const { changes } = observe(state, store.model, now);
       expect(changes.segmentChange).toBeNull();
       expect(changes.thresholdCrossings).toEqual([]);
     }
+  });
+
+  it('It should record a failing lead, decay the others and retry it on the next run', async () => {
+    const at = T0 + 50 * DAY;
+    const now = at + 10 * DAY;
+    const fresh = ['again0@decayco.com', 'again1@decayco.com', 'again2@decayco.com'];
+    for (const [i, email] of fresh.entries()) {
+      for (let k = 0; k < 3; k++) {
+        const e = {
+          eventId: `again-${i}-${k}`,
+          email,
+          type: 'webinar_attended',
+          occurredAt: at + k,
+          attributes: {},
+        };
+        await store.ingest(e, at + k);
+      }
+    }
+    const due: string[] = [];
+    for (const email of fresh) {
+      const item = await store.repo.getLead(leadIdFor(email));
+      if (item?.nextChangeAt && Date.parse(item.nextChangeAt) <= now) due.push(item.leadId);
+    }
+    expect(due.length).toBeGreaterThan(1);
+    const broken = due[0]!;
+    const replaceLead = store.repo.replaceLead.bind(store.repo);
+    store.repo.replaceLead = async (item, version) => {
+      if (item.leadId === broken) throw new Error('injected: the write failed');
+      return replaceLead(item, version);
+    };
+    const first = await store.decay(now);
+    expect(first.failed.map((f) => f.leadId)).toEqual([broken]);
+    expect(first.complete).toBe(false);
+    expect(first.itemsWritten).toBe(due.length - 1);
+    store.repo.replaceLead = replaceLead;
+    const second = await store.decay(now);
+    expect(second.failed).toEqual([]);
+    expect(second.complete).toBe(true);
+    expect(second.itemsWritten).toBe(1);
   });
 });

@@ -23,7 +23,6 @@ import { countRequests } from '#shared/clients/request-counter.ts';
 import {
   accountPartitionKey,
   dueDayPartitionKey,
-  dueDaySortKey,
   ensureTable,
   INDEXES,
   rankPartitionKey,
@@ -40,9 +39,9 @@ const lead = (id: string, score: number, segment = 'enterprise', domain = 'acme.
   gsi1pk: rankPartitionKey(segment, 'A', 'default'),
   gsi1sk: rankSortKey(score, id),
   gsi2pk: dueDayPartitionKey('2025-03-01'),
-  gsi2sk: dueDaySortKey(`2025-03-01T0${score % 10}:00:00.000Z`, id),
+  gsi2sk: id,
   gsi3pk: accountPartitionKey(domain),
-  gsi3sk: score,
+  gsi3sk: id,
   leadId: id,
   score,
 });
@@ -161,12 +160,16 @@ describe('DynamoDB Local harness', () => {
       new QueryCommand({
         TableName: tableName,
         IndexName: INDEXES.byAccount.name,
-        KeyConditionExpression: '#pk = :pk AND #sk >= :min',
-        ExpressionAttributeNames: { '#pk': 'gsi3pk', '#sk': 'gsi3sk' },
-        ExpressionAttributeValues: { ':pk': accountPartitionKey('acme.com'), ':min': 50 },
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': 'gsi3pk' },
+        ExpressionAttributeValues: { ':pk': accountPartitionKey('acme.com') },
       }),
     );
-    expect(byAccount.Items?.map((i) => i.leadId)).toEqual(['b']);
+    // INCLUDE score: keys (the lead id as sort key) and the score, nothing else.
+    expect(byAccount.Items?.map((i) => [i.gsi3sk, i.score, i.leadId])).toEqual([
+      ['a', leads[0]!.score, undefined],
+      ['b', leads[1]!.score, undefined],
+    ]);
 
     const byDueDay = await doc.send(
       new QueryCommand({
@@ -177,7 +180,7 @@ describe('DynamoDB Local harness', () => {
         ExpressionAttributeValues: { ':pk': dueDayPartitionKey('2025-03-01') },
       }),
     );
-    expect(byDueDay.Items?.map((i) => i.leadId)).toEqual(['a', 'b', 'c']);
+    expect(byDueDay.Items?.map((i) => i.gsi2sk)).toEqual(['a', 'b', 'c']);
   });
 
   it('It should persist data in dataDir across stop/start', { timeout: 120_000 }, async () => {

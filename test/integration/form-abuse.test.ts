@@ -1,11 +1,11 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FORM_POSTS_PER_LEAD_PER_HOUR } from '#shared/app/ingest.ts';
+import { Leadscore } from '#shared/app/leadscore.ts';
 import { wrapDocument } from '#shared/clients/aws.ts';
 import { loadClientConfig } from '#shared/config/load.ts';
 import { PROFILE_LIMITS } from '#shared/scoring/profile.ts';
 import { leadIdFor } from '#shared/store/identity.ts';
 import { stateOf } from '#shared/store/lead-item.ts';
-import { FORM_POSTS_PER_LEAD_PER_HOUR, LeadStore } from '#shared/store/lead-store.ts';
 import {
   type ApiHarness,
   eventsRequest,
@@ -60,8 +60,8 @@ function hostile(email: string, i: number): Record<string, string> {
   }
 }
 
-async function leadItemBytes(store: LeadStore, email: string) {
-  const item = await store.getLeadItem(leadIdFor(email));
+async function leadItemBytes(store: Leadscore, email: string) {
+  const item = await store.repo.getLead(leadIdFor(email));
   return Buffer.byteLength(JSON.stringify(item));
 }
 
@@ -132,19 +132,11 @@ describe('POST /v1/forms/{formId} under attack', () => {
 describe('the lead store under a slow, long attack', () => {
   it('It should keep the lead item within its budget over days of hostile posts, earn the form once per window, and keep authenticated fields', async () => {
     const config = loadClientConfig('example');
-    const store = new LeadStore({
+    const store = Leadscore.forTable({
       doc: wrapDocument(testDynamoClient()),
       tableName: await freshTable('abuse-store'),
       config,
-      eventBridge: new EventBridgeClient({
-        region: 'us-east-1',
-        endpoint: 'http://127.0.0.1:9',
-        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-        maxAttempts: 1,
-      }),
-      busName: 'b',
     });
-    store.publish = async () => {};
     const email = 'slow-victim@analytical-engines.com';
     const T0 = Date.parse('2026-11-02T09:00:00Z');
     await store.ingest(
@@ -180,7 +172,7 @@ describe('the lead store under a slow, long attack', () => {
     }
     expect(accepted).toBeGreaterThan(500);
     expect(await leadItemBytes(store, email)).toBeLessThan(ITEM_BUDGET_BYTES);
-    const state = stateOf((await store.getLeadItem(leadIdFor(email)))!);
+    const state = stateOf((await store.repo.getLead(leadIdFor(email)))!);
     // Authenticated fields stand; the contact form earned its points once (one 30-day window).
     expect(state.profile).toMatchObject({ company: 'Analytical Engines', jobTitle: 'VP Engineering' });
     expect(state.tallies['contact-form']).toMatchObject({ awarded: 25 });

@@ -1,13 +1,12 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LeadSummary, listLeads, summarise } from '#shared/api/leads.ts';
+import { Leadscore } from '#shared/app/leadscore.ts';
 import { wrapDocument } from '#shared/clients/aws.ts';
 import { countReads, type ReadCounter, type ReadCounts } from '#shared/clients/request-counter.ts';
 import { loadClientConfig } from '#shared/config/load.ts';
 import { compileModel } from '#shared/scoring/model.ts';
 import type { LeadItem } from '#shared/store/lead-item.ts';
 import { rankedReadBound } from '#shared/store/lead-queries.ts';
-import { LeadStore } from '#shared/store/lead-store.ts';
 import { rankScoreKey } from '#shared/store/table-definition.ts';
 import { freshTable, testDynamoClient } from '#test/support/dynamo.ts';
 import { bulkLoad } from '../../bench/bulk-load.ts';
@@ -31,7 +30,7 @@ const ROUTES = [
 const OWNER = (id: string) => ROUTES.find((r) => r.id === id)!.email;
 
 let client: ReturnType<typeof testDynamoClient>;
-let store: LeadStore;
+let store: Leadscore;
 let reads: ReadCounter;
 let items: LeadItem[];
 /** Each stored lead as read at NOW. */
@@ -43,16 +42,7 @@ beforeAll(async () => {
   const tableName = await freshTable('listing');
   items = generateListLeads({ leads: LEADS, now: NOW, seed: 20261201, dueShare: 0.25 }, config, model);
   await bulkLoad(doc, tableName, items, { parallel: 4 });
-  store = new LeadStore({
-    doc,
-    tableName,
-    config,
-    eventBridge: new EventBridgeClient({
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    }),
-    busName: 'unused',
-  });
+  store = Leadscore.forTable({ doc, tableName, config });
   reads = countReads(client);
   now = new Map(
     items.map((item) => {

@@ -1,16 +1,17 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { IngestEvent } from '#shared/app/ingest.ts';
+import { Leadscore } from '#shared/app/leadscore.ts';
 import { wrapDocument } from '#shared/clients/aws.ts';
 import { loadClientConfig } from '#shared/config/load.ts';
-import { DETAIL_TYPES, type OutgoingEvent } from '#shared/events/contracts.ts';
+import { DETAIL_TYPES } from '#shared/events/contracts.ts';
 import { foldEvents } from '#shared/scoring/engine.ts';
 import { explain } from '#shared/scoring/explain.ts';
 import { anonymousLeadIdFor, leadIdFor } from '#shared/store/identity.ts';
 import { stateOf } from '#shared/store/lead-item.ts';
-import { type IngestEvent, LeadStore } from '#shared/store/lead-store.ts';
 import { folded } from '#test/fixtures/scoring.ts';
 import { freshTable, testDynamoClient } from '#test/support/dynamo.ts';
+import { recordOutbox } from '#test/support/outbox-recorder.ts';
 
 /*
  * Scores a sales team can trust (PRODUCT §2.12, §2.13, §3.3, §3.5) on DynamoDB Local: the same
@@ -25,26 +26,9 @@ const MIN = 60_000;
 const DAY = 86_400_000;
 
 function makeStore(tableName: string) {
-  const eventBridge = new EventBridgeClient({
-    region: 'us-east-1',
-    endpoint: 'http://127.0.0.1:9', // nothing listens: every PutEvents fails and goes to the outbox
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    maxAttempts: 1,
-  });
-  const published: OutgoingEvent[] = [];
-  const store = new LeadStore({
-    doc: wrapDocument(testDynamoClient()),
-    tableName,
-    config,
-    eventBridge,
-    busName: 'b',
-  });
-  // Record what the store publishes, whatever the bus does with it.
-  const publish = store.publish.bind(store);
-  store.publish = async (events) => {
-    published.push(...events);
-    await publish([]);
-  };
+  const store = Leadscore.forTable({ doc: wrapDocument(testDynamoClient()), tableName, config });
+  // What the writes store in their outbox: what the stream's consumer puts on the bus.
+  const published = recordOutbox(store);
   return { store, published };
 }
 
@@ -91,7 +75,7 @@ function monthOfEvents(email: string): IngestEvent[] {
   return events;
 }
 
-async function deliver(store: LeadStore, events: readonly IngestEvent[], writers: number, now: number) {
+async function deliver(store: Leadscore, events: readonly IngestEvent[], writers: number, now: number) {
   const queue = [...events];
   await Promise.all(
     Array.from({ length: writers }, async () => {
@@ -120,13 +104,13 @@ describe('order independence on DynamoDB Local (PRODUCT §2.12)', () => {
     for (const [n, arrival] of shuffles.entries()) {
       const parallel = makeStore(await freshTable(`order-par-${n}`));
       await deliver(parallel.store, arrival, 16, now);
-      const a = stateOf((await sequential.store.getLeadItem(leadIdFor(email)))!);
-      const b = stateOf((await parallel.store.getLeadItem(leadIdFor(email)))!);
+      const a = stateOf((await sequential.store.repo.getLead(leadIdFor(email)))!);
+      const b = stateOf((await parallel.store.repo.getLead(leadIdFor(email)))!);
       expect(folded(b)).toEqual(folded(a));
       const later = now + 3 * DAY;
       expect(explain(b, parallel.store.model, later)).toEqual(explain(a, sequential.store.model, later));
       // Replay of the stored events, in time order, through the engine equals the stored state.
-      const stored = await parallel.store.scoringEventsOf(leadIdFor(email), []);
+      const stored = await parallel.store.storedEvents(leadIdFor(email), []);
       expect(stored).toHaveLength(events.length);
       expect(folded(foldEvents(b.leadId, stored, parallel.store.model))).toEqual(folded(b));
     }
@@ -144,7 +128,7 @@ describe('order independence on DynamoDB Local (PRODUCT §2.12)', () => {
     });
     await store.ingest(view('second', 2), T0 + 3 * DAY);
     await store.ingest(view('first', 1), T0 + 3 * DAY); // arrives late
-    const state = stateOf((await store.getLeadItem(leadIdFor(email)))!);
+    const state = stateOf((await store.repo.getLead(leadIdFor(email)))!);
     expect(state.tallies['pricing-page']).toMatchObject({ count: 2, awarded: 25, bonus: 5 });
     // The bonus went to the later view (day 2), as if they had arrived in order.
     expect(state.history.map((h) => [h.eventId, h.rules[0]?.points])).toEqual([
@@ -174,7 +158,7 @@ describe('identity on every route (PRODUCT §3.3, §3.5)', () => {
         trusted: true,
       });
     }
-    const item = (await store.getLeadItem(leadIdFor(email)))!;
+    const item = (await store.repo.getLead(leadIdFor(email)))!;
     const state = stateOf(item);
     expect(state.profile).toMatchObject({ email: 'eve@rivalmetrics.com', emailDomain: 'rivalmetrics.com' });
     expect(item.email).toBe('eve@rivalmetrics.com');
@@ -203,7 +187,7 @@ describe('identity on every route (PRODUCT §3.3, §3.5)', () => {
         occurredAt: T0,
         attributes: {},
       });
-      const state = stateOf((await store.getLeadItem(leadIdFor(email)))!);
+      const state = stateOf((await store.repo.getLead(leadIdFor(email)))!);
       expect(state.fit.rules.map((r) => r.ruleId)).toContain(rule);
     }
   });
@@ -238,12 +222,12 @@ describe('identity on every route (PRODUCT §3.3, §3.5)', () => {
       T0 + count * MIN,
     );
     expect(form.status).toBe('accepted');
-    const state = stateOf((await store.getLeadItem(leadIdFor(email)))!);
+    const state = stateOf((await store.repo.getLead(leadIdFor(email)))!);
     expect(state.eventCount).toBe(count + 1);
     expect(state.tallies['other-page']?.count).toBe(count);
-    expect((await store.getLeadItem(anonymousLeadIdFor(anonymousId)))?.mergedInto).toBe(leadIdFor(email));
+    expect((await store.repo.getLead(anonymousLeadIdFor(anonymousId)))?.mergedInto).toBe(leadIdFor(email));
     // The lead's stored events replay to its state.
-    const stored = await store.scoringEventsOf(leadIdFor(email), [anonymousId]);
+    const stored = await store.storedEvents(leadIdFor(email), [anonymousId]);
     expect(folded(foldEvents(state.leadId, stored, store.model))).toEqual(folded(state));
   });
 });
@@ -276,7 +260,7 @@ describe('fast track (PRODUCT §2.13)', () => {
       { eventId: 'demo-2', email, type: 'demo_request', occurredAt: T0 + DAY, attributes: {} },
       T0 + DAY,
     );
-    const item = (await store.getLeadItem(leadIdFor(email)))!;
+    const item = (await store.repo.getLead(leadIdFor(email)))!;
     expect(item.lifecycle).toBe('mql');
     const crossings = published.filter(
       (e) => e.detailType === DETAIL_TYPES.thresholdCrossed && e.detail.leadId === item.leadId,
@@ -299,6 +283,6 @@ describe('fast track (PRODUCT §2.13)', () => {
       profile: { email, jobTitle: 'Student' },
     });
     expect(published.filter((e) => e.detailType === DETAIL_TYPES.thresholdCrossed)).toEqual([]);
-    expect((await store.getLeadItem(leadIdFor(email)))?.lifecycle).toBe('lead');
+    expect((await store.repo.getLead(leadIdFor(email)))?.lifecycle).toBe('lead');
   });
 });

@@ -1,13 +1,12 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { listLeads } from '#shared/api/leads.ts';
+import { Leadscore } from '#shared/app/leadscore.ts';
 import { loadClientConfig } from '#shared/config/load.ts';
 import { compileModel } from '#shared/scoring/model.ts';
 import type { LeadItem } from '#shared/store/lead-item.ts';
 import { queryRankedLeads, rankedReadBound } from '#shared/store/lead-queries.ts';
-import { LeadStore } from '#shared/store/lead-store.ts';
 import {
   INDEXES,
   leadIdOfRankSortKey,
@@ -215,16 +214,7 @@ describe('listLeads over an index that lags behind its items', () => {
     table.set(top.leadId, moved);
     partitions[top.gsi1pk!]!.push(moved.gsi1sk!);
     const fake = fakeIndex(partitions, table);
-    const store = new LeadStore({
-      doc: fake.doc,
-      tableName: 'fake',
-      config,
-      eventBridge: new EventBridgeClient({
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-      }),
-      busName: 'unused',
-    });
+    const store = Leadscore.forTable({ doc: fake.doc, tableName: 'fake', config });
     const listed: string[] = [];
     let last: string[] = [];
     let cursor: string | null = null;

@@ -1,8 +1,8 @@
 import type { ClientConfig } from '#shared/config/schema.ts';
 import { DETAIL_TYPES, type OutgoingEvent } from '#shared/events/contracts.ts';
-import type { ChosenRoute } from '#shared/notify/routing.ts';
 import { explain, topReasons } from '#shared/scoring/explain.ts';
 import type { CompiledModel } from '#shared/scoring/model.ts';
+import type { ChosenRoute } from '#shared/scoring/routing.ts';
 import type { LeadState, ScoreChanges } from '#shared/scoring/types.ts';
 
 const round = (n: number) => Math.round(n * 100) / 100;
@@ -54,6 +54,7 @@ export function outgoingEvents(args: {
     grade: state.reported.grade ?? '',
     lifecycle: state.lifecycle,
     owner: route ? { name: route.owner.name, email: route.owner.email } : null,
+    routeId: route?.ruleId ?? null,
     topReasons: topReasons(explain(state, model, now)),
     modelVersion: state.modelVersion,
     time: new Date(now).toISOString(),

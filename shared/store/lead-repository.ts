@@ -1,0 +1,254 @@
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { Profile } from '#shared/scoring/types.ts';
+import { anonymousLeadIdFor } from './identity.ts';
+import { EVENT_SK_PREFIX, eventKey, type LeadItem, leadKey } from './lead-item.ts';
+import {
+  getLeadItems,
+  queryAccountLeads,
+  queryRankedLeads,
+  type RankedPage,
+  type RankedQuery,
+} from './lead-queries.ts';
+import { dueDayPartitionKey, INDEXES } from './table-definition.ts';
+
+/** The stored form of an event (raw event kept for replay, explanation and audits). */
+export interface EventItem {
+  pk: string;
+  sk: string;
+  eventId: string;
+  type: string;
+  occurredAt: number;
+  attributes: Record<string, unknown>;
+  profile?: Profile;
+  trusted?: true;
+  spam?: true;
+  receivedAt: string;
+  expiresAt: number;
+}
+
+/** One ingested event's write: the event (stored once), the lead, a visitor now merged into it. */
+export interface IngestCommit {
+  readonly event: EventItem;
+  /** The lead as it is after the event, with the outbox of events it emits; none for spam. */
+  readonly lead?: LeadItem;
+  /** The lead's version as read (optimistic concurrency); undefined: the lead must not exist. */
+  readonly expectedVersion: number | undefined;
+  /** An anonymous visitor to point at the lead (its version as read, undefined if none). */
+  readonly visitor?: { readonly anonymousId: string; readonly version: number | undefined };
+}
+
+export type CommitOutcome = 'committed' | 'duplicate' | 'conflict';
+
+const CHECKPOINT_KEY = { pk: 'JOB#decay', sk: 'CHECKPOINT' };
+
+interface CancellationError {
+  name: string;
+  CancellationReasons?: { Code?: string }[];
+}
+
+/**
+ * The only code that talks to the lead table. It exposes named operations (no client, no raw
+ * queries): the application layer loads, decides with the pure core and commits through it.
+ */
+export class LeadRepository {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** A lead or anonymous visitor item, read consistently. */
+  async getLead(leadId: string): Promise<LeadItem | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: leadKey(leadId), ConsistentRead: true }),
+    );
+    return Item as LeadItem | undefined;
+  }
+
+  /** True when the lead already stored this event id. */
+  async hasEvent(leadId: string, eventId: string): Promise<boolean> {
+    const { Item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: eventKey(leadId, eventId),
+        ProjectionExpression: 'pk',
+      }),
+    );
+    return Item !== undefined;
+  }
+
+  /** The events stored under one lead or visitor partition, page by page, oldest first. */
+  async listEvents(leadId: string): Promise<EventItem[]> {
+    const events: EventItem[] = [];
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :evt)',
+          ExpressionAttributeValues: { ':pk': leadKey(leadId).pk, ':evt': EVENT_SK_PREFIX },
+          ExclusiveStartKey: cursor,
+        }),
+      );
+      events.push(...((page.Items ?? []) as EventItem[]));
+      cursor = page.LastEvaluatedKey;
+    } while (cursor);
+    return events.sort((a, b) => a.occurredAt - b.occurredAt || (a.eventId < b.eventId ? -1 : 1));
+  }
+
+  /**
+   * Stores an ingested event and its lead in one transaction: the event only if its id is new
+   * (idempotency), the lead only if its version is the one read (optimistic concurrency), the
+   * visitor pointer only if the visitor did not change. `duplicate` when the event was stored
+   * already, `conflict` when another writer got there first (read again and retry).
+   */
+  async commitIngest(commit: IngestCommit): Promise<CommitOutcome> {
+    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: commit.event,
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ];
+    if (commit.lead) {
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: commit.lead,
+          ...(commit.expectedVersion === undefined
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: 'version = :v',
+                ExpressionAttributeValues: { ':v': commit.expectedVersion },
+              }),
+        },
+      });
+    }
+    if (commit.visitor && commit.lead) {
+      const { version } = commit.visitor;
+      // The visitor record now points at the lead: later anonymous events go straight to it.
+      items.push({
+        Update: {
+          TableName: this.tableName,
+          Key: leadKey(anonymousLeadIdFor(commit.visitor.anonymousId)),
+          UpdateExpression:
+            'SET mergedInto = :lead, version = if_not_exists(version, :zero) + :one, kind = :anon REMOVE gsi2pk, gsi2sk',
+          ConditionExpression: version === undefined ? 'attribute_not_exists(pk)' : 'version = :v',
+          ExpressionAttributeValues: {
+            ':lead': commit.lead.leadId,
+            ':zero': 0,
+            ':one': 1,
+            ':anon': 'anonymous',
+            ...(version === undefined ? {} : { ':v': version }),
+          },
+        },
+      });
+    }
+    try {
+      if (items.length === 1) {
+        await this.doc.send(new PutCommand(items[0]!.Put!));
+      } else {
+        await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      }
+      return 'committed';
+    } catch (error) {
+      const e = error as CancellationError;
+      if (e?.name === 'ConditionalCheckFailedException') return 'duplicate';
+      if (e?.name !== 'TransactionCanceledException') throw error;
+      const codes = (e.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
+      return codes[0] === 'ConditionalCheckFailed' ? 'duplicate' : 'conflict';
+    }
+  }
+
+  /** Replaces a lead if its version is still `expectedVersion`; false when another writer won. */
+  async replaceLead(item: LeadItem, expectedVersion: number): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'version = :v',
+          ExpressionAttributeValues: { ':v': expectedVersion },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  /** A page of the leads due to change on `day` (byDueDay keys: the lead ids). */
+  async dueLeads(day: string, cursor: Record<string, unknown> | undefined, limit: number) {
+    const page = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: INDEXES.byDueDay.name,
+        KeyConditionExpression: 'gsi2pk = :day',
+        ExpressionAttributeValues: { ':day': dueDayPartitionKey(day) },
+        ExclusiveStartKey: cursor,
+        Limit: limit,
+      }),
+    );
+    const items = (page.Items ?? []).map((key) => ({ leadId: String(key.gsi2sk) }));
+    return { items, cursor: page.LastEvaluatedKey };
+  }
+
+  /** The last day the decay job completed, if any. */
+  async decayCheckpoint(): Promise<string | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: CHECKPOINT_KEY }));
+    return Item?.lastDay as string | undefined;
+  }
+
+  async saveDecayCheckpoint(day: string, at: string): Promise<void> {
+    await this.doc.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...CHECKPOINT_KEY, lastDay: day, lastRunAt: at } }),
+    );
+  }
+
+  /** Ranked index entries of the listing (see lead-queries.ts). */
+  rankedLeads(query: RankedQuery): Promise<RankedPage> {
+    return queryRankedLeads(this.doc, this.tableName, query);
+  }
+
+  /** Lead items by id, for a page of the listing. */
+  leadsById(leadIds: readonly string[]): Promise<Map<string, LeadItem>> {
+    return getLeadItems(this.doc, this.tableName, leadIds);
+  }
+
+  /** The leads of one account, highest score first. */
+  accountLeads(domain: string, limit?: number) {
+    return queryAccountLeads(this.doc, this.tableName, domain, limit);
+  }
+
+  /**
+   * One page of a parallel full scan of the lead items (`segment` of `totalSegments`, Scan's
+   * Segment / TotalSegments), for the full-scan baseline of the decay bench. `scanned` is
+   * DynamoDB's ScannedCount: event items are read (and paid) too, the filter only drops them.
+   */
+  async scanLeads(segment: number, totalSegments: number, cursor: Record<string, unknown> | undefined) {
+    const page = await this.doc.send(
+      new ScanCommand({
+        TableName: this.tableName,
+        FilterExpression: 'sk = :lead',
+        ExpressionAttributeValues: { ':lead': 'LEAD' },
+        ExclusiveStartKey: cursor,
+        ...(totalSegments > 1 ? { Segment: segment, TotalSegments: totalSegments } : {}),
+      }),
+    );
+    return {
+      items: (page.Items ?? []) as LeadItem[],
+      scanned: page.ScannedCount ?? 0,
+      cursor: page.LastEvaluatedKey,
+    };
+  }
+}
