@@ -22,6 +22,7 @@ import {
   ResourceInUseException,
   ResourceNotFoundException,
   type TableDescription,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 
@@ -155,7 +156,13 @@ export function tableNameFor(client: string): string {
   return `leadscore-${client}`;
 }
 
-/** CreateTable input (PAY_PER_REQUEST) for the lead table. TTL is set separately (see ensureTable). */
+/**
+ * The table's stream: each write's new image, outbox included, for the outbox relay
+ * (PRODUCT §4.1; `shared/events/outbox-stream.ts`).
+ */
+export const STREAM_SPECIFICATION = { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' } as const;
+
+/** CreateTable input (PAY_PER_REQUEST, with the stream) for the lead table. TTL is set separately (see ensureTable). */
 export function createTableInput(tableName: string): CreateTableCommandInput {
   const attributes = new Map<string, KeyAttributeType>();
   for (const attr of [
@@ -168,6 +175,7 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
+    StreamSpecification: { ...STREAM_SPECIFICATION },
     AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({
       AttributeName,
       AttributeType,
@@ -251,8 +259,42 @@ export async function ensureTable(
     throw new Error(`Table ${tableName} exists but lacks global secondary index(es): ${missing.join(', ')}`);
   }
 
+  await enableStream(client, tableName, table?.StreamSpecification, deadline);
   await enableTtl(client, tableName);
   return { created };
+}
+
+/**
+ * Turns the stream on for a table made before it existed (a local data directory of an older
+ * version): records start with this call, so writes made before it have no events to relay
+ * (they were published in-process then). A stream of another view type is schema drift.
+ */
+async function enableStream(
+  client: DynamoDBClient,
+  tableName: string,
+  stream: TableDescription['StreamSpecification'],
+  deadline: number,
+): Promise<void> {
+  if (stream?.StreamEnabled) {
+    if (stream.StreamViewType === STREAM_SPECIFICATION.StreamViewType) return;
+    throw new Error(
+      `Table ${tableName} has a ${stream.StreamViewType} stream; the outbox relay needs ${STREAM_SPECIFICATION.StreamViewType}`,
+    );
+  }
+  try {
+    await client.send(
+      new UpdateTableCommand({ TableName: tableName, StreamSpecification: { ...STREAM_SPECIFICATION } }),
+    );
+  } catch (error) {
+    // Enabled concurrently by another ensureTable: fine once the table shows it.
+    if (!(await describe(client, tableName))?.StreamSpecification?.StreamEnabled) throw error;
+  }
+  let current = await describe(client, tableName);
+  while (!isActive(current) || !current?.LatestStreamArn) {
+    if (Date.now() > deadline) throw new Error(`Table ${tableName} did not become ACTIVE with its stream`);
+    await sleep(100);
+    current = await describe(client, tableName);
+  }
 }
 
 async function enableTtl(client: DynamoDBClient, tableName: string): Promise<void> {
