@@ -170,3 +170,83 @@ export function injectPutEventsFailures(
     },
   };
 }
+
+export interface PutEventsOutageHandle {
+  /** Every PutEvents request fails as a whole (EventBridge unavailable). */
+  down(): void;
+  /** About `rate` of the entries are refused (`InternalFailure`); the others go through. */
+  flaky(rate: number, seed?: number): void;
+  /** Everything goes through. */
+  up(): void;
+  /** Requests failed whole, entries refused, so far. */
+  injected(): { requests: number; entries: number };
+  remove(): void;
+}
+
+/**
+ * An EventBridge outage on a client that publishes to a real (local) bus: while `down`, every
+ * PutEvents throws a 503 before it is sent; while `flaky`, refused entries are answered with
+ * `InternalFailure` and only the others are sent on; `up` passes everything through.
+ */
+export function injectPutEventsOutage(client: EventBridgeClient): PutEventsOutageHandle {
+  const name = nextName('leadscoreInjectPutEventsOutage');
+  let mode: 'down' | 'flaky' | 'up' = 'up';
+  let random = seededRandom(1);
+  let rate = 0;
+  let requests = 0;
+  let entries = 0;
+
+  const middleware: InitializeMiddleware<ServiceInputTypes, ServiceOutputTypes> =
+    (next, context) => async (args) => {
+      if (context.commandName !== 'PutEventsCommand' || mode === 'up') return next(args);
+      if (mode === 'down') {
+        requests++;
+        throw Object.assign(new Error('Service unavailable (test fault injection)'), {
+          name: 'ServiceUnavailableException',
+          $fault: 'server',
+          $metadata: { httpStatusCode: 503 },
+        });
+      }
+      const input = args.input as PutEventsCommandInput;
+      const all = input.Entries ?? [];
+      const refused = all.map(() => random() < rate);
+      const sent = all.filter((_, i) => !refused[i]);
+      let answers: PutEventsResultEntry[] = [];
+      if (sent.length > 0) {
+        const result = await next({ ...args, input: { ...input, Entries: sent } });
+        answers = [...((result.output as PutEventsCommandOutput).Entries ?? [])];
+      }
+      const results = all.map((): PutEventsResultEntry => {
+        if (refused.shift()) {
+          entries++;
+          return { ErrorCode: 'InternalFailure', ErrorMessage: 'Injected failure (test fault injection)' };
+        }
+        return answers.shift() ?? { ErrorCode: 'InternalFailure', ErrorMessage: 'no answer' };
+      });
+      const output: PutEventsCommandOutput = {
+        FailedEntryCount: results.filter((r) => r.ErrorCode !== undefined).length,
+        Entries: results,
+        $metadata: { httpStatusCode: 200 },
+      };
+      return { output, response: undefined };
+    };
+  client.middlewareStack.add(middleware, { step: 'initialize', priority: 'high', name });
+
+  return {
+    down: () => {
+      mode = 'down';
+    },
+    flaky: (nextRate, seed = 1) => {
+      mode = 'flaky';
+      rate = nextRate;
+      random = seededRandom(seed);
+    },
+    up: () => {
+      mode = 'up';
+    },
+    injected: () => ({ requests, entries }),
+    remove: () => {
+      client.middlewareStack.remove(name);
+    },
+  };
+}
