@@ -22,8 +22,29 @@ import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
 public final class DynamoDbLocalLoopback {
   private DynamoDbLocalLoopback() {}
 
+  /**
+   * The parent holds our stdin open and never writes to it: end of input means it is gone, even
+   * killed with SIGKILL, which leaves it no chance to stop us. Exit then (shutdown hooks run, so
+   * the database files are closed cleanly) rather than keep the port and the files as an orphan.
+   */
+  private static void exitWhenStdinCloses() {
+    Thread watcher = new Thread(() -> {
+      try {
+        while (System.in.read() != -1) {
+          // The parent never writes: nothing to read.
+        }
+      } catch (java.io.IOException error) {
+        // A broken pipe is the same news.
+      }
+      System.exit(0);
+    }, "leadscore-parent-watcher");
+    watcher.setDaemon(true);
+    watcher.start();
+  }
+
   public static void main(String[] args) {
     String host = System.getProperty("leadscore.dynamodb.host", "127.0.0.1");
+    if (Boolean.getBoolean("leadscore.dynamodb.exitWithParent")) exitWhenStdinCloses();
     try {
       DynamoDBProxyServer proxy = ServerRunner.createServerFromCommandLineArgs(args);
       Field field = DynamoDBProxyServer.class.getDeclaredField("server");

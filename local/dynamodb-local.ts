@@ -7,7 +7,10 @@
  * no flag for that (its Jetty server binds 0.0.0.0), so it is started through the small launcher
  * `DynamoDbLocalLoopback.java` next to this file, run in Java's source-file mode, which sets the
  * host of DynamoDB Local's own connector before it binds (see that file). Always started with
- * `-sharedDb`, so every credential/region sees the same tables.
+ * `-sharedDb`, so every credential/region sees the same tables. The launcher also exits when its
+ * stdin (a pipe from this process) closes, so even a `kill -9` of this process stops it.
+ * With `-dbPath`, DynamoDB Local keeps its tables and their streams (shard ids, sequence
+ * numbers, records) across restarts, a killed one included.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -191,6 +194,8 @@ async function startOnPort(port: number, options: StartDynamoDbLocalOptions): Pr
     // One IPv4 socket on 127.0.0.1 (not an IPv4-mapped IPv6 one).
     '-Djava.net.preferIPv4Stack=true',
     `-Dleadscore.dynamodb.host=${LISTEN_HOST}`,
+    // Exits when our end of its stdin closes: a `kill -9` of this process leaves no orphan.
+    '-Dleadscore.dynamodb.exitWithParent=true',
     '-cp',
     join(jarDir, 'DynamoDBLocal.jar'),
     LOOPBACK_LAUNCHER,
@@ -201,7 +206,7 @@ async function startOnPort(port: number, options: StartDynamoDbLocalOptions): Pr
     ...storageArgs,
   ];
 
-  const child = spawn(javaCommand, args, { cwd: jarDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(javaCommand, args, { cwd: jarDir, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => {
