@@ -43,6 +43,17 @@ const KNOWN_FIELDS: ReadonlySet<string> = new Set<string>([
 const isCustom = (field: string) => !KNOWN_FIELDS.has(field);
 const sizeOf = (field: string, value: ProfileValue) => field.length + JSON.stringify(value).length + 4;
 
+/** How much of the budget a profile uses: its custom fields and its size. */
+function budgetUsed(profile: Profile): { custom: number; chars: number } {
+  let custom = 0;
+  let chars = 0;
+  for (const [field, value] of Object.entries(profile)) {
+    if (isCustom(field)) custom++;
+    chars += sizeOf(field, value);
+  }
+  return { custom, chars };
+}
+
 /** Profile fields derived from others, so rules can test them (the email's domain). */
 export function withDerivedFields(profile: Profile): Profile {
   const email = profile.email;
@@ -69,12 +80,7 @@ export interface BudgetIssue {
  */
 export function profileBudgetIssues(current: Profile, incoming: Readonly<Profile>): BudgetIssue[] {
   const issues: BudgetIssue[] = [];
-  let custom = 0;
-  let chars = 0;
-  for (const [field, value] of Object.entries(current)) {
-    if (isCustom(field)) custom++;
-    chars += sizeOf(field, value);
-  }
+  let { custom, chars } = budgetUsed(current);
   for (const [field, value] of Object.entries(incoming)) {
     if (typeof value === 'string' && value.length > PROFILE_LIMITS.valueLength) {
       issues.push({ field, message: `longer than ${PROFILE_LIMITS.valueLength} characters` });
@@ -114,12 +120,7 @@ export function mergeProfile(
   const merged: Profile = { ...current };
   let trustedNext = trustedFields;
   let changed = false;
-  let custom = 0;
-  let chars = 0;
-  for (const [field, value] of Object.entries(current)) {
-    if (isCustom(field)) custom++;
-    chars += sizeOf(field, value);
-  }
+  let { custom, chars } = budgetUsed(current);
   for (const [field, value] of Object.entries(incoming)) {
     if (typeof value === 'string' && value.trim() === '') continue;
     if (DERIVED_FIELDS.includes(field as (typeof DERIVED_FIELDS)[number])) continue;
