@@ -25,7 +25,9 @@ export const OUTBOX_STREAM = {
    * Retries of a failing batch stop at this many attempts or at `maxRecordAgeSeconds`,
    * whichever comes first; the batch's description then goes to the on-failure queue. The age
    * is the bound that matters during an EventBridge outage: each attempt already retries
-   * PutEvents for most of the relay's timeout, so a thousand attempts outlast six hours.
+   * PutEvents for most of the relay's timeout (30 s in the manifest), so a thousand attempts
+   * outlast six hours. A record that can never succeed (an unreadable outbox) is isolated by
+   * bisection and given up on the same way.
    */
   retryAttempts: 1_000,
   /**
@@ -34,8 +36,6 @@ export const OUTBOX_STREAM = {
    * enough to redrive it from the sequence numbers the on-failure message names.
    */
   maxRecordAgeSeconds: 6 * 60 * 60,
-  /** The relay function's timeout; it keeps retrying PutEvents until a few seconds before it. */
-  timeoutSeconds: 60,
   /**
    * Only writes that emitted events invoke the relay: inserts and modifications of lead items
    * whose new image holds an outbox (an EventBridge-style pattern, as Lambda event filtering
