@@ -7,12 +7,20 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { DescribeTableCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+  DynamoDBStreamEvent,
+} from 'aws-lambda';
 import { toHttpApiEvent } from '#local/api-gateway-event.ts';
+import { localDynamoClientConfig } from '#local/dynamodb-local.ts';
 import { LocalEventBus } from '#local/event-bus.ts';
 import { applyFunctionEnvironment, localFunctionEnvironment } from '#local/function-env.ts';
 import { createLambdaContext } from '#local/lambda-runtime.ts';
+import { type StreamPoller, startStreamPoller } from '#local/stream-poller.ts';
 import { type BusEnvelope, DETAIL_TYPES, sourceFor } from '#shared/events/contracts.ts';
 import { freshTable, testDynamoClient, testDynamoEndpoint } from './dynamo.ts';
 
@@ -213,6 +221,25 @@ export async function startApiHarness(prefix: string): Promise<ApiHarness> {
     ],
   });
   const eventBridgeEndpoint = await bus.listen();
+  // The events of each write go out as deployed: the table's stream, read by the relay.
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  const streams = new DynamoDBStreamsClient(localDynamoClientConfig(testDynamoEndpoint()));
+  let poller: StreamPoller | undefined;
+  const startRelay = async () => {
+    const relay = (await import('#functions/outbox-relay/handler.ts')).handler as (
+      event: DynamoDBStreamEvent,
+      context: Context,
+    ) => Promise<unknown>;
+    return startStreamPoller({
+      streams,
+      streamArn: Table!.LatestStreamArn!,
+      invoke: (event) =>
+        relay(event, createLambdaContext({ functionName: 'outbox-relay', timeoutMs: 60_000 })),
+      checkpointFile: join(dataDir, 'stream-checkpoints.json'),
+      pollIntervalMs: 50,
+      beforeCheckpoint: () => bus.whenIdle(),
+    });
+  };
   const apiKey = `test-key-${prefix}`;
   const unmute = muteEmptyMetricsWarnings();
   applyFunctionEnvironment(
@@ -259,6 +286,8 @@ export async function startApiHarness(prefix: string): Promise<ApiHarness> {
     bus,
     published,
     async thresholdEventsFor(leadId) {
+      poller ??= await startRelay();
+      await poller.whenIdle();
       await bus.whenIdle();
       return published.filter(
         (e) =>
@@ -269,6 +298,8 @@ export async function startApiHarness(prefix: string): Promise<ApiHarness> {
     countItems,
     itemsOfLead,
     async stop() {
+      await poller?.stop();
+      streams.destroy();
       unmute();
       await bus.close();
       client.destroy();
