@@ -279,6 +279,9 @@ describe('POST /v1/forms/{formId}: honeypot', () => {
     // The spam verdict marks the submissions: no lead, no score, nothing on the bus.
     const response = await invoke(leads, leadsRequest(harness.apiKey, { leadId: leadIdFor(email) }));
     expect(response.statusCode).toBe(404);
+    // Once the stream is relayed (the human's submission went out), nothing about the bot did.
+    await harness.thresholdEventsFor(leadIdFor('human@analytical-engines.com'));
+    expect(harness.published.length).toBeGreaterThan(0);
     expect(
       harness.published.filter((e) => (e.detail as { leadId: string }).leadId === leadIdFor(email)),
     ).toEqual([]);
