@@ -6,6 +6,7 @@ import {
   type KeyAttribute,
   PRIMARY_KEY,
   type ProjectionType,
+  STREAM_SPECIFICATION,
   TTL_ATTRIBUTE,
   tableNameFor,
 } from '#shared/store/table-definition.ts';
@@ -32,7 +33,8 @@ const PROJECTIONS = {
  * (`shared/store/table-definition.ts`), so that the deployed schema and the tested one cannot
  * drift. On-demand (a client's traffic is bursty and mostly idle), point-in-time recovery,
  * encrypted with the AWS-managed key, raw events expire through TTL, and the table outlives its
- * stack: deleting a stack never deletes a client's leads.
+ * stack: deleting a stack never deletes a client's leads. Its stream (new images) carries each
+ * write's outbox to the outbox relay (`outbox.ts`).
  */
 export class Storage extends Construct {
   readonly table: dynamodb.Table;
@@ -47,6 +49,7 @@ export class Storage extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: TTL_ATTRIBUTE,
+      stream: dynamodb.StreamViewType[STREAM_SPECIFICATION.StreamViewType],
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
