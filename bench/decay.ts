@@ -1,18 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { localDynamoClientConfig, startDynamoDbLocal } from '#local/dynamodb-local.ts';
-import { LocalEventBus } from '#local/event-bus.ts';
+import type { DecayReport } from '#shared/app/decay.ts';
+import { Leadscore } from '#shared/app/leadscore.ts';
 import { wrapDocument } from '#shared/clients/aws.ts';
 import { countRequests } from '#shared/clients/request-counter.ts';
 import { loadClientConfig } from '#shared/config/load.ts';
 import { compileModel } from '#shared/scoring/model.ts';
-import { type DecayReport, runDecay } from '#shared/store/decay-job.ts';
 import type { LeadItem } from '#shared/store/lead-item.ts';
-import { LeadStore } from '#shared/store/lead-store.ts';
 import { ensureTable } from '#shared/store/table-definition.ts';
 import { bulkLoad } from './bulk-load.ts';
 import { generateDecayLeads } from './decay-leads.ts';
@@ -103,9 +99,10 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 /**
  * PRODUCT §5.2 / §8.3: the daily decay on a table of `--leads` leads of which about `--due-share`
  * change band that day. A full-scan decay runs first; the leads it changed are put back as they
- * were, then the real job (`runDecay`, reading the due-day index) runs on the same table. Both
+ * were, then the real job (`app.decay`, reading the due-day index) runs on the same table. Both
  * must change the same leads. The job's items touched (read + written) are reported against the
- * table size, and its time against the scan's. Timings go to stderr, the BENCH line to stdout.
+ * table size, and its time against the scan's. Both store their events out with the leads they
+ * write (the outbox): no bus is involved. Timings go to stderr, the BENCH line to stdout.
  */
 export async function run(args: string[]): Promise<void> {
   const settings = settingsOf(args);
@@ -124,35 +121,32 @@ export async function run(args: string[]): Promise<void> {
   );
 
   const dynamo = await startDynamoDbLocal();
-  const dataDir = await mkdtemp(join(tmpdir(), 'leadscore-bench-decay-'));
   const client = new DynamoDBClient({ ...localDynamoClientConfig(dynamo.endpoint), maxAttempts: 10 });
   const doc = wrapDocument(client);
-  let published = 0;
-  const bus = new LocalEventBus({ name: 'leadscore-example', dataDir, onEvent: () => void published++ });
-  let eventBridge: EventBridgeClient | undefined;
   try {
-    const { endpoint, region, credentials } = localDynamoClientConfig(await bus.listen());
-    eventBridge = new EventBridgeClient({ endpoint, region, credentials });
-    const storeFor = (tableName: string) =>
-      new LeadStore({ doc, tableName, config, eventBridge: eventBridge!, busName: bus.name });
+    const appFor = (tableName: string) => Leadscore.forTable({ doc, tableName, config });
     await Promise.all([WARM_UP_TABLE, TABLE].map((name) => ensureTable(client, name)));
-    const warmUp = await timed(() => warmUpTables(storeFor(WARM_UP_TABLE), items, settings));
+    const warmUp = await timed(() =>
+      warmUpTables(doc, WARM_UP_TABLE, appFor(WARM_UP_TABLE), items, settings),
+    );
     const load = await timed(() => bulkLoad(doc, TABLE, items, settings));
     console.error(
       `decay: warm-up ${seconds(warmUp.ms)}; loaded ${items.length} items in ${seconds(load.ms)} ` +
         `(${Math.round(items.length / (load.ms / 1000))} items/s)`,
     );
 
-    const store = storeFor(TABLE);
-    // Yesterday's run: finds nothing (the data is in steady state) and leaves the checkpoint.
-    const yesterday = await runDecay(store, settings.runAt - DAY_MS);
-    if (yesterday.itemsRead !== 0) {
-      throw new DecayBenchError(`the previous day's run read ${yesterday.itemsRead} item(s), expected 0`);
+    const app = appFor(TABLE);
+    // Yesterday's run: changes nothing (the data is in steady state) and leaves the checkpoint.
+    // It reads the leads indexed under its own day that are due later that day (byDueDay is
+    // keyed by day and lead id, so a day's partition is read whole) and leaves them as they are.
+    const yesterday = await app.decay(settings.runAt - DAY_MS);
+    if (yesterday.itemsWritten !== 0 || yesterday.changed.length !== 0) {
+      throw new DecayBenchError(
+        `the previous day's run wrote ${yesterday.itemsWritten} item(s) (${yesterday.changed.length} changed), expected 0`,
+      );
     }
     const requests = countRequests(client);
-    const scan = await timed(() =>
-      runDecayByScan(store, settings.runAt, { segments: settings.scanSegments }),
-    );
+    const scan = await timed(() => runDecayByScan(app, settings.runAt, { segments: settings.scanSegments }));
     const scanRequests = requests.total();
     // Put the changed leads back as they were, so the job starts from the same table.
     const byId = new Map(items.map((item) => [item.leadId, item]));
@@ -163,10 +157,8 @@ export async function run(args: string[]): Promise<void> {
       settings,
     );
     requests.reset();
-    published = 0;
-    const job = await timed(() => runDecay(store, settings.runAt));
+    const job = await timed(() => app.decay(settings.runAt));
     const jobRequests = requests.total();
-    const jobPublished = published;
     requests.detach();
     assertSameChanges(job.value, scan.value, due);
 
@@ -174,29 +166,32 @@ export async function run(args: string[]): Promise<void> {
     const scanItems = scan.value.itemsScanned + scan.value.itemsWritten;
     console.error(
       `decay: job ${seconds(job.ms)} (days ${job.value.days.join(',')}, read ${job.value.itemsRead}, ` +
-        `wrote ${job.value.itemsWritten}, ${jobRequests} requests, ${jobPublished} events); ` +
+        `wrote ${job.value.itemsWritten}, ${jobRequests} requests, ${job.value.eventsEmitted} events emitted); ` +
         `scan ${seconds(scan.ms)} (${settings.scanSegments} segment(s), scanned ${scan.value.itemsScanned}, wrote ${scan.value.itemsWritten}, ` +
-        `${scanRequests} requests, ${scan.value.eventsPublished} events, ${scanItems} items touched)`,
+        `${scanRequests} requests, ${scan.value.eventsEmitted} events emitted, ${scanItems} items touched)`,
     );
     console.log(
       `BENCH decay leads=${items.length} changed=${job.value.changed.length} items_touched=${jobItems} ` +
         `touched_ratio=${(jobItems / items.length).toFixed(4)} speedup=${(scan.ms / job.ms).toFixed(1)}`,
     );
   } finally {
-    await bus.close();
-    eventBridge?.destroy();
     client.destroy();
     await dynamo.stop();
-    await rm(dataDir, { recursive: true, force: true });
   }
 }
 
 /**
  * Exercises every path the measurement uses (BatchWriteItem, the due-day query, conditional
- * puts, Scan, PutEvents) on a separate table, so neither JVM nor V8 is measured cold.
+ * puts, Scan) on a separate table, so neither JVM nor V8 is measured cold.
  */
-async function warmUpTables(store: LeadStore, items: readonly LeadItem[], settings: Settings): Promise<void> {
-  await bulkLoad(store.doc, store.tableName, items.slice(0, WARM_UP_ITEMS), settings);
-  await runDecay(store, settings.runAt);
-  await runDecayByScan(store, settings.runAt + DAY_MS, { segments: settings.scanSegments });
+async function warmUpTables(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  app: Leadscore,
+  items: readonly LeadItem[],
+  settings: Settings,
+): Promise<void> {
+  await bulkLoad(doc, tableName, items.slice(0, WARM_UP_ITEMS), settings);
+  await app.decay(settings.runAt);
+  await runDecayByScan(app, settings.runAt + DAY_MS, { segments: settings.scanSegments });
 }

@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { IngestEvent } from '#shared/app/ingest.ts';
 import { loadClientConfig } from '#shared/config/load.ts';
 import type { LeadItem } from '#shared/store/lead-item.ts';
-import type { IngestEvent } from '#shared/store/lead-store.ts';
 import {
   type BareTarget,
+  bareCopy,
   type IngestBench,
   type IngestPath,
   type RecordedWrite,
@@ -13,15 +14,17 @@ import {
 import { generateEvents } from './synthetic-events.ts';
 
 /**
- * PRODUCT §8.2: ingestion on DynamoDB Local. Events go through `LeadStore.ingest` (engine,
- * idempotent transaction, publishing to a local EventBridge-compatible bus) at concurrency 1 and
- * 16; the same DynamoDB writes are then issued bare (one consistent GetItem + the recorded
- * TransactWriteItems, no engine, no publishing) so `overhead_ratio` says what leadscore adds on
- * top of the writes it cannot avoid. Rounds alternate ingest / bare on consecutive chunks of one
- * synthetic stream, so machine noise hits both; medians over rounds are reported.
+ * PRODUCT §8.2: ingestion on DynamoDB Local. Events go through `app.ingest` (engine, idempotent
+ * transaction storing the event and the lead with its outbox of events out; no bus on the
+ * request path) at concurrency 1 and 16 (`--concurrency 1,16`, or any list); the same DynamoDB
+ * writes are then issued bare (one consistent GetItem + the recorded TransactWriteItems of the
+ * same event and lead items, no engine, on the same table under `BARE#` keys) so
+ * `overhead_ratio` says what leadscore adds on top of the writes it cannot avoid. Rounds
+ * alternate ingest / bare on consecutive chunks of one synthetic stream, so machine noise hits
+ * both; medians over rounds are reported.
+ * `ddb_requests_per_event` counts every DynamoDB request of the ingest path (request-counter.ts).
  *
- * Prints one line per concurrency level (with `overhead_ratio_without_publish`: PutEvents
- * answered inside the SDK client) and the summary line with the concurrency-16 figures.
+ * Prints one line per concurrency level and the summary line with the concurrency-16 figures.
  * `--verbose` adds per-round figures and this process's CPU time per event on stderr.
  */
 export async function run(args: string[]): Promise<void> {
@@ -43,7 +46,7 @@ export async function run(args: string[]): Promise<void> {
   // Every block ingests fresh events (a replay would only take the duplicate path): the stream
   // is long enough for a fast machine, and rounds stop at the time budget.
   const stream = generateEvents({
-    events: warmUp + levels.length * MAX_SAMPLES * 2 * block,
+    events: warmUp + levels.length * MAX_SAMPLES * block,
     leads: Number(values.leads),
   }).map(toIngestEvent);
   let cursor = 0;
@@ -56,7 +59,7 @@ export async function run(args: string[]): Promise<void> {
   const bench = await startIngestBench(loadClientConfig('example'));
   try {
     // DynamoDB Local's JVM is 5-10x slower until it has served a few thousand requests.
-    const warm = await measurePair(bench, take(warmUp), 16, bench.ingest);
+    const warm = await measurePair(bench, take(warmUp), 16);
     const requests = warm.ingest.requests + warm.bare.requests;
     log(`warm-up: ${warmUp} events ingested and replayed bare (${requests} requests), ${seconds(started)} s`);
     const figures: LevelFigures[] = [];
@@ -69,7 +72,7 @@ export async function run(args: string[]): Promise<void> {
     // The summary line the ingestion issue asks for carries the concurrency-16 figures (sustained
     // parallel load, as concurrent Lambda invocations give); the lines above give both levels.
     const headline = figures.find((f) => f.concurrency === 16) ?? figures.at(-1);
-    if (headline) console.log(`BENCH ingest ${formatFigures(headline, false)}`);
+    if (headline) console.log(`BENCH ingest ${formatFigures(headline)}`);
   } finally {
     await bench.stop();
   }
@@ -81,26 +84,20 @@ const MIN_SAMPLES = 3;
 
 const seconds = (since: number) => ((performance.now() - since) / 1000).toFixed(0);
 
-/**
- * Alternates, until the time budget is spent: a block through the store, the same writes bare,
- * a block through the store with publishing stubbed out, its writes bare.
- */
+/** Alternates, until the time budget is spent: a block through the application, the same writes bare. */
 async function measureLevel(
   bench: IngestBench,
   level: { concurrency: number; block: number; budgetMs: number },
   take: (n: number) => IngestEvent[],
   log: (line: string) => void,
-): Promise<PairSample[]> {
+): Promise<Pair[]> {
   const { concurrency, block } = level;
-  const samples: PairSample[] = [];
+  const samples: Pair[] = [];
   const deadline = performance.now() + level.budgetMs;
   while (samples.length < MIN_SAMPLES || (samples.length < MAX_SAMPLES && performance.now() < deadline)) {
-    const withPublish = await measurePair(bench, take(block), concurrency, bench.ingest);
-    const withoutPublish = await measurePair(bench, take(block), concurrency, bench.ingestNoPublish);
-    samples.push({ withPublish, withoutPublish });
-    log(
-      `c=${concurrency} #${samples.length}: ${describePair(withPublish)} | no publish: ${describePair(withoutPublish)}`,
-    );
+    const pair = await measurePair(bench, take(block), concurrency);
+    samples.push(pair);
+    log(`c=${concurrency} #${samples.length}: ${describePair(pair)}`);
   }
   return samples;
 }
@@ -112,18 +109,12 @@ interface RoundResult {
   /** CPU time of this process (ms): a check on the wall-clock figures when the host is busy. */
   readonly cpuMs: number;
   readonly requests: number;
-  readonly putEvents?: number;
 }
 
 /** Ingest then bare on the same chunk. */
 interface Pair {
   readonly ingest: RoundResult;
   readonly bare: RoundResult;
-}
-
-interface PairSample {
-  readonly withPublish: Pair;
-  readonly withoutPublish: Pair;
 }
 
 interface LevelFigures {
@@ -133,33 +124,30 @@ interface LevelFigures {
   readonly p99: number;
   readonly requestsPerEvent: number;
   readonly overhead: number;
-  readonly overheadWithoutPublish: number;
-  /** Diagnostics: this process's CPU per event, and PutEvents requests per event. */
+  /** Diagnostics: this process's CPU per event. */
   readonly cpuUsIngest: number;
   readonly cpuUsBare: number;
-  readonly putEventsPerEvent: number;
 }
 
-/** One chunk through `path`, then the same chunk's writes bare: an adjacent A/B pair. */
+/** One chunk through the application, then the same chunk's writes bare: an adjacent A/B pair. */
 async function measurePair(
   bench: IngestBench,
   events: readonly IngestEvent[],
   concurrency: number,
-  path: IngestPath,
 ): Promise<Pair> {
+  const path: IngestPath = bench.ingest;
   path.counter.reset();
-  path.putEvents.reset();
   // Events are ingested as they happen (now = occurredAt), as the events API sees live traffic.
   const ingest = await timeRound(events, concurrency, async (event) => {
-    const result = await path.store.ingest(event, event.occurredAt);
+    const result = await path.app.ingest(event, event.occurredAt);
     if (result.status !== 'accepted') throw new Error(`event ${event.eventId} was ${result.status}`);
   });
-  const ingestResult = { ...ingest, requests: path.counter.total(), putEvents: path.putEvents.total() };
+  const ingestResult = { ...ingest, requests: path.counter.total() };
   const writes = events.map((event) => {
     const items = bench.recorded.get(event.eventId);
     if (!items) throw new Error(`no transaction recorded for event ${event.eventId}`);
     bench.recorded.delete(event.eventId);
-    return items;
+    return bareCopy(items);
   });
   bench.bare.counter.reset();
   const bare = await timeRound(writes, concurrency, (items) => bareWrite(bench.bare, items));
@@ -194,7 +182,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * The writes one event needs and nothing else: a consistent GetItem of the lead, then the event
  * put (stored once) and the lead put (conditional on the version read) in one transaction,
- * retried on a version conflict with the store's backoff.
+ * retried on a version conflict with the application's backoff.
  */
 async function bareWrite(target: BareTarget, items: RecordedWrite): Promise<void> {
   const { doc, tableName } = target;
@@ -249,8 +237,8 @@ function toIngestEvent(event: ReturnType<typeof generateEvents>[number]): Ingest
   };
 }
 
-function summarise(concurrency: number, samples: readonly PairSample[]): LevelFigures {
-  const main = samples.map((s) => s.withPublish.ingest);
+function summarise(concurrency: number, samples: readonly Pair[]): LevelFigures {
+  const main = samples.map((s) => s.ingest);
   const requests = main.reduce((sum, r) => sum + r.requests, 0);
   const events = main.reduce((sum, r) => sum + r.events, 0);
   const perEvent = (r: RoundResult) => r.seconds / r.events;
@@ -261,19 +249,17 @@ function summarise(concurrency: number, samples: readonly PairSample[]): LevelFi
     p50: median(main.map((r) => percentile(r.latenciesMs, 0.5))),
     p99: median(main.map((r) => percentile(r.latenciesMs, 0.99))),
     requestsPerEvent: requests / events,
-    overhead: median(samples.map((s) => ratio(s.withPublish))),
-    overheadWithoutPublish: median(samples.map((s) => ratio(s.withoutPublish))),
+    overhead: median(samples.map(ratio)),
     cpuUsIngest: median(main.map(cpuPerEvent)),
-    cpuUsBare: median(samples.map((s) => cpuPerEvent(s.withPublish.bare))),
-    putEventsPerEvent: main.reduce((sum, r) => sum + (r.putEvents ?? 0), 0) / events,
+    cpuUsBare: median(samples.map((s) => cpuPerEvent(s.bare))),
   };
 }
 
-function formatFigures(f: LevelFigures, withExtra = true): string {
-  const line =
+function formatFigures(f: LevelFigures): string {
+  return (
     `events_per_s=${Math.round(f.eventsPerSecond)} p50_ms=${f.p50.toFixed(2)} p99_ms=${f.p99.toFixed(2)} ` +
-    `ddb_requests_per_event=${f.requestsPerEvent.toFixed(3)} overhead_ratio=${f.overhead.toFixed(2)}`;
-  return withExtra ? `${line} overhead_ratio_without_publish=${f.overheadWithoutPublish.toFixed(2)}` : line;
+    `ddb_requests_per_event=${f.requestsPerEvent.toFixed(3)} overhead_ratio=${f.overhead.toFixed(2)}`
+  );
 }
 
 const cpuPerEvent = (r: RoundResult) => (r.cpuMs * 1000) / r.events;
@@ -281,15 +267,14 @@ const cpuPerEvent = (r: RoundResult) => (r.cpuMs * 1000) / r.events;
 function describeCpu(f: LevelFigures): string {
   return (
     `cpu per event ingest ${f.cpuUsIngest.toFixed(0)} us, bare ${f.cpuUsBare.toFixed(0)} us ` +
-    `(ratio ${(f.cpuUsIngest / f.cpuUsBare).toFixed(2)}), PutEvents per event ${f.putEventsPerEvent.toFixed(2)}`
+    `(ratio ${(f.cpuUsIngest / f.cpuUsBare).toFixed(2)})`
   );
 }
 
 function describePair(pair: Pair): string {
   const fmt = (r: RoundResult) =>
     `${Math.round(r.events / r.seconds)}/s p50 ${percentile(r.latenciesMs, 0.5).toFixed(2)} ms ` +
-    `cpu ${cpuPerEvent(r).toFixed(0)} us/ev req/ev ${(r.requests / r.events).toFixed(3)}` +
-    (r.putEvents === undefined ? '' : ` PutEvents/ev ${(r.putEvents / r.events).toFixed(2)}`);
+    `cpu ${cpuPerEvent(r).toFixed(0)} us/ev req/ev ${(r.requests / r.events).toFixed(3)}`;
   return `ingest ${fmt(pair.ingest)}, bare ${fmt(pair.bare)}`;
 }
 

@@ -1,13 +1,12 @@
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { localDynamoClientConfig, startDynamoDbLocal } from '#local/dynamodb-local.ts';
 import { type LeadSummary, listLeads } from '#shared/api/leads.ts';
+import { Leadscore } from '#shared/app/leadscore.ts';
 import { wrapDocument } from '#shared/clients/aws.ts';
 import { countReads } from '#shared/clients/request-counter.ts';
 import { loadClientConfig } from '#shared/config/load.ts';
 import { compileModel } from '#shared/scoring/model.ts';
-import { LeadStore } from '#shared/store/lead-store.ts';
 import { ensureTable } from '#shared/store/table-definition.ts';
 import { bulkLoad } from './bulk-load.ts';
 import { generateListLeads } from './list-leads.ts';
@@ -117,16 +116,12 @@ export async function run(args: string[]): Promise<void> {
   const dynamo = await startDynamoDbLocal();
   const client = new DynamoDBClient({ ...localDynamoClientConfig(dynamo.endpoint), maxAttempts: 10 });
   const doc = wrapDocument(client);
-  const eventBridge = new EventBridgeClient({
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
   try {
     await ensureTable(client, TABLE);
     started = performance.now();
     await bulkLoad(doc, TABLE, items, settings);
     console.error(`list: loaded ${items.length} items in ${seconds(performance.now() - started)}`);
-    const store = new LeadStore({ doc, tableName: TABLE, config, eventBridge, busName: 'unused' });
+    const store = Leadscore.forTable({ doc, tableName: TABLE, config });
     const routing = config.notifications.routing;
     const email = (id: string) =>
       routing.rules.find((r) => r.id === id)?.owner.email ?? routing.default.owner.email;
@@ -176,7 +171,6 @@ export async function run(args: string[]): Promise<void> {
         `p99_ms=${quantile(times, 0.99).toFixed(2)} max_reads_per_page=${maxReads}`,
     );
   } finally {
-    eventBridge.destroy();
     client.destroy();
     await dynamo.stop();
   }

@@ -1,6 +1,6 @@
 /**
  * Benchmark runner: `npm run bench -- <name> [args]` runs `bench/<name>.ts`. Each bench is its
- * own module exporting `run(args)` and prints one `BENCH <name> key=value ...` line, which CI
+ * own module exporting `run(args)` and prints its `BENCH <name> key=value ...` lines, which CI
  * and the README read. Adding a bench is one line in BENCHES.
  */
 interface Bench {
@@ -12,6 +12,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   ingest: () => import('./ingest.ts'),
   decay: () => import('./decay.ts'),
   list: () => import('./list.ts'),
+  cost: () => import('./cost.ts'),
 };
 
 export class UnknownBenchError extends Error {
