@@ -195,9 +195,10 @@ export async function getLeadItems(
 }
 
 /**
- * The leads of one account (company domain) from the `byAccount` index (keyed by lead id, the
- * score projected), highest score first: the best `limit`, or all of them. The whole account is
- * read (page by page): its size, not the table's, bounds the cost.
+ * The leads of one account (company domain), highest stored score first: the best `limit`, or
+ * all of them. The `byAccount` index holds keys only (a lead's writes never touch it unless its
+ * domain changes), so the scores come from the lead items; the account's size, not the table's,
+ * bounds the cost.
  */
 export async function queryAccountLeads(
   doc: DynamoDBDocumentClient,
@@ -205,7 +206,7 @@ export async function queryAccountLeads(
   domain: string,
   limit?: number,
 ): Promise<{ leadId: string; score: number }[]> {
-  const leads: { leadId: string; score: number }[] = [];
+  const ids: string[] = [];
   let cursor: Record<string, unknown> | undefined;
   do {
     const page = await doc.send(
@@ -218,9 +219,11 @@ export async function queryAccountLeads(
         ExclusiveStartKey: cursor,
       }),
     );
-    for (const i of page.Items ?? []) leads.push({ leadId: String(i.gsi3sk), score: Number(i.score) });
+    for (const key of page.Items ?? []) ids.push(String(key.gsi3sk));
     cursor = page.LastEvaluatedKey;
   } while (cursor);
+  const items = await getLeadItems(doc, tableName, ids);
+  const leads = [...items.values()].map((item) => ({ leadId: item.leadId, score: item.score }));
   leads.sort((a, b) => b.score - a.score || (a.leadId < b.leadId ? -1 : 1));
   return limit === undefined ? leads : leads.slice(0, limit);
 }

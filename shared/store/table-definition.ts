@@ -75,10 +75,9 @@ export const INDEXES = {
   byAccount: {
     name: 'byAccount',
     partitionKey: { name: 'gsi3pk', type: 'S' },
-    // The lead id, not the score: a new score rewrites the projected score, never the key.
+    // The lead id, keys only: a write costs this index nothing unless the lead changes account.
     sortKey: { name: 'gsi3sk', type: 'S' },
-    projection: 'INCLUDE',
-    nonKeyAttributes: ['score'],
+    projection: 'KEYS_ONLY',
   },
 } as const satisfies Record<string, GlobalSecondaryIndexDefinition>;
 
