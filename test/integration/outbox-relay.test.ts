@@ -80,7 +80,8 @@ describe('Outbox relay over the stream', () => {
     const target = (name: string, notify: typeof slack): BusTarget => ({
       name,
       invoke: async (envelope) => {
-        await notify(envelope, createLambdaContext({ functionName: name, timeoutMs: 5_000 }));
+        // The notifiers' timeout as deployed: a slow first attempt is waited for, not overtaken.
+        await notify(envelope, createLambdaContext({ functionName: name, timeoutMs: 30_000 }));
       },
     });
     const patterns = notificationPatterns(config.client, config.notifications.notifyOn);
@@ -134,7 +135,7 @@ describe('Outbox relay over the stream', () => {
       streams,
       streamArn: Table?.LatestStreamArn as string,
       invoke: (event) =>
-        invokeHandler(relay, event, { functionName: 'leadscore-acme-outbox-relay', timeoutMs: 1_000 }),
+        invokeHandler(relay, event, { functionName: 'leadscore-acme-outbox-relay', timeoutMs: 2_000 }),
       checkpointFile: join(dataDir, 'stream-checkpoints.json'),
       filter: OUTBOX_STREAM.filter,
       beforeCheckpoint: () => bus.whenIdle(),
