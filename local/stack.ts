@@ -14,6 +14,16 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ClientConfig } from '#shared/config/schema.ts';
 import { type BusEnvelope, notificationPatterns } from '#shared/events/contracts.ts';
+import {
+  FUNCTIONS,
+  type FunctionName,
+  functionSpec,
+  functionsTriggeredBy,
+  httpRoutes,
+  type NotificationPatternName,
+  scheduledFunction,
+  type TriggerKind,
+} from '#shared/manifest.ts';
 import { ensureTable, tableNameFor } from '#shared/store/table-definition.ts';
 import { resolveApiKey } from './api-key.ts';
 import { type DynamoDbLocalInstance, localDynamoClientConfig, startDynamoDbLocal } from './dynamodb-local.ts';
@@ -23,26 +33,35 @@ import { type AccessLogEntry, type HttpApiServer, type HttpRoute, startHttpApi }
 import { type HandlerModule, invokeHandler, loadHandlerModule } from './lambda-runtime.ts';
 import { type LocalSchedule, startSchedule } from './scheduler.ts';
 
-/** The Lambda functions of the stack, by folder name under `functions/`. */
-export const LOCAL_FUNCTIONS = ['forms', 'events', 'leads', 'decay', 'notify-slack', 'notify-email'] as const;
-export type LocalFunctionName = (typeof LOCAL_FUNCTIONS)[number];
+/** The kinds of trigger the local stack emulates: it runs every function of the manifest they invoke. */
+const LOCAL_TRIGGERS: ReadonlySet<TriggerKind> = new Set(['http', 'schedule', 'bus']);
+
+/** The functions the local stack runs, by folder name under `functions/`, in manifest order. */
+export const LOCAL_FUNCTIONS: readonly FunctionName[] = FUNCTIONS.filter((spec) =>
+  LOCAL_TRIGGERS.has(spec.trigger.kind),
+).map((spec) => spec.name);
+
+/** Functions of the manifest whose trigger the local stack does not emulate (a DynamoDB stream). */
+const NOT_RUN_LOCALLY: readonly FunctionName[] = FUNCTIONS.filter(
+  (spec) => !LOCAL_TRIGGERS.has(spec.trigger.kind),
+).map((spec) => spec.name);
 
 /**
- * The HTTP API's routes and the function behind each; keep in step with the CDK API construct.
- * `OPTIONS` on forms lets the forms function answer CORS preflights with each form's origins.
+ * The local API's routes and the function behind each: the manifest's routes, plus `OPTIONS` on
+ * each `preflight` route, which the function answers with each form's own origins (on AWS the
+ * API's CORS configuration answers preflights).
  */
-export const LOCAL_ROUTES: ReadonlyArray<{ routeKey: string; fn: LocalFunctionName }> = [
-  { routeKey: 'POST /v1/forms/{formId}', fn: 'forms' },
-  { routeKey: 'OPTIONS /v1/forms/{formId}', fn: 'forms' },
-  { routeKey: 'POST /v1/events', fn: 'events' },
-  { routeKey: 'GET /v1/leads', fn: 'leads' },
-  { routeKey: 'GET /v1/leads/{leadId}', fn: 'leads' },
-];
+export const LOCAL_ROUTES: ReadonlyArray<{ routeKey: string; fn: FunctionName }> = httpRoutes().flatMap(
+  (route) => {
+    const served = { routeKey: route.key, fn: route.fn };
+    if (route.auth !== 'public' || !route.preflight) return [served];
+    return [served, { routeKey: `OPTIONS ${route.key.slice(route.key.indexOf(' ') + 1)}`, fn: route.fn }];
+  },
+);
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
-const HTTP_TIMEOUT_MS = 29_000;
-const NOTIFIER_TIMEOUT_MS = 30_000;
-const DECAY_TIMEOUT_MS = 15 * 60_000;
+const timeoutMsOf = (fn: FunctionName) => functionSpec(fn).timeoutSeconds * 1000;
+const kebabCase = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 const STOP_ORDER = ['http', 'scheduler', 'eventBus', 'dynamodb'] as const;
 
 export interface LocalStackOptions {
@@ -108,7 +127,7 @@ async function timed<T>(
   return result;
 }
 
-const handlerFile = (functionsDir: string, name: LocalFunctionName) => join(functionsDir, name, 'handler.ts');
+const handlerFile = (functionsDir: string, name: FunctionName) => join(functionsDir, name, 'handler.ts');
 
 /** Fails fast, before anything starts, when handler files are missing (one error naming them all). */
 function checkHandlerFiles(functionsDir: string): void {
@@ -123,7 +142,7 @@ function checkHandlerFiles(functionsDir: string): void {
 }
 
 /** Loads every function's handler module; one error listing every missing or broken module. */
-async function loadFunctions(functionsDir: string): Promise<Record<LocalFunctionName, HandlerModule>> {
+async function loadFunctions(functionsDir: string): Promise<Partial<Record<FunctionName, HandlerModule>>> {
   const loaded = await Promise.allSettled(
     LOCAL_FUNCTIONS.map((name) => loadHandlerModule(handlerFile(functionsDir, name))),
   );
@@ -135,11 +154,11 @@ async function loadFunctions(functionsDir: string): Promise<Record<LocalFunction
   }
   return Object.fromEntries(
     LOCAL_FUNCTIONS.map((name, i) => [name, (loaded[i] as PromiseFulfilledResult<HandlerModule>).value]),
-  ) as Record<LocalFunctionName, HandlerModule>;
+  );
 }
 
-/** The event an EventBridge schedule rule sends to the decay function. */
-function scheduledEvent(client: string, time: Date): BusEnvelope<Record<string, never>> {
+/** The event an EventBridge schedule rule sends to a scheduled function. */
+function scheduledEvent(client: string, schedule: string, time: Date): BusEnvelope<Record<string, never>> {
   return {
     version: '0',
     id: randomUUID(),
@@ -148,7 +167,7 @@ function scheduledEvent(client: string, time: Date): BusEnvelope<Record<string, 
     account: '000000000000',
     time: `${time.toISOString().slice(0, 19)}Z`,
     region: 'us-east-1',
-    resources: [`arn:aws:events:us-east-1:000000000000:rule/leadscore-${client}-decay`],
+    resources: [`arn:aws:events:us-east-1:000000000000:rule/leadscore-${client}-${schedule}`],
     detail: {},
   };
 }
@@ -202,8 +221,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     http: 'starting',
   };
   const allOk = () => Object.values(state).every((s) => s === 'ok');
-  const modules: Partial<Record<LocalFunctionName, HandlerModule>> = {};
-  const moduleOf = (fn: LocalFunctionName): HandlerModule => {
+  const modules: Partial<Record<FunctionName, HandlerModule>> = {};
+  const moduleOf = (fn: FunctionName): HandlerModule => {
     const module = modules[fn];
     if (!module) throw new LocalStackError(`Function ${fn} is not loaded yet`);
     return module;
@@ -227,7 +246,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const routes: HttpRoute[] = LOCAL_ROUTES.map(({ routeKey, fn }) => ({
       routeKey,
       functionName: functionName(fn),
-      timeoutMs: HTTP_TIMEOUT_MS,
+      timeoutMs: timeoutMsOf(fn),
       handler: () => moduleOf(fn),
     }));
     // The port first: if it is taken, say so before waiting for Java.
@@ -299,31 +318,36 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     Object.assign(modules, await timed('functions loaded', onStep, () => loadFunctions(functionsDir)));
 
-    const notifierTarget = (fn: 'notify-slack' | 'notify-email'): BusTarget => ({
+    const notifierTarget = (fn: FunctionName): BusTarget => ({
       name: fn,
       invoke: async (envelope) => {
         await invokeHandler(moduleOf(fn).handler, envelope, {
           functionName: functionName(fn),
-          timeoutMs: NOTIFIER_TIMEOUT_MS,
+          timeoutMs: timeoutMsOf(fn),
         });
       },
     });
-    const targets: BusTarget[] = [];
-    if (config.notifications.slack.enabled) targets.push(notifierTarget('notify-slack'));
-    if (config.notifications.email.enabled) targets.push(notifierTarget('notify-email'));
+    const notifiers = functionsTriggeredBy('bus').filter(
+      (spec) => config.notifications[spec.trigger.channel].enabled,
+    );
     const patterns = notificationPatterns(client, config.notifications.notifyOn);
-    bus.addRule({
-      name: `leadscore-${client}-threshold-crossed`,
-      pattern: patterns.thresholdCrossed,
-      targets,
-    });
-    bus.addRule({ name: `leadscore-${client}-segment-changed`, pattern: patterns.segmentChanged, targets });
+    for (const name of Object.keys(patterns) as NotificationPatternName[]) {
+      bus.addRule({
+        name: `leadscore-${client}-${kebabCase(name)}`,
+        pattern: patterns[name],
+        targets: notifiers
+          .filter((spec) => spec.trigger.patterns.includes(name))
+          .map((spec) => notifierTarget(spec.name)),
+      });
+    }
     state.eventBus = 'ok';
+    for (const fn of NOT_RUN_LOCALLY) log(`note: ${fn} is not run locally (its trigger is not emulated)`);
 
+    const decay = scheduledFunction('decay');
     const runDecay = async (now: Date = new Date()) => {
-      await invokeHandler(moduleOf('decay').handler, scheduledEvent(client, now), {
-        functionName: functionName('decay'),
-        timeoutMs: DECAY_TIMEOUT_MS,
+      await invokeHandler(moduleOf(decay.name).handler, scheduledEvent(client, 'decay', now), {
+        functionName: functionName(decay.name),
+        timeoutMs: timeoutMsOf(decay.name),
       });
     };
     const schedule = startSchedule({

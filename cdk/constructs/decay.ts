@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { CronTranslationError, toSchedulerCron } from '#cdk/cron.ts';
 import { resourceName } from '#cdk/names.ts';
 import type { ClientConfig } from '#shared/config/schema.ts';
+import { scheduledFunction } from '#shared/manifest.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { DOMAIN_LIST_PACKAGES, LeadscoreFunction } from './leadscore-function.ts';
 
@@ -54,7 +55,7 @@ function timeZoneOf(config: ClientConfig): TimeZone {
 
 /**
  * The daily decay job (PRODUCT §5): an EventBridge Scheduler schedule from the client's cron and
- * time zone invokes the decay function, passing the scheduled time so that a retried or repeated
+ * time zone invokes the decay function (the manifest's function on `schedule.decay`), passing the scheduled time so that a retried or repeated
  * run computes the same day (the job is safe to run twice). An invocation Scheduler cannot make,
  * and a run that fails after Lambda's retries, both land in the decay DLQ.
  */
@@ -73,17 +74,14 @@ export class Decay extends Construct {
     });
     this.function = new LeadscoreFunction(this, 'Function', {
       config,
-      name: 'decay',
-      description: 'Daily decay: stores current scores of due leads, emits segment and threshold events',
+      spec: scheduledFunction('decay'),
       functionsDir: props.functionsDir,
-      memorySize: 1024,
-      timeout: Duration.minutes(10),
       runtimeDataPackages: DOMAIN_LIST_PACKAGES,
       onFailure: new SqsDestination(this.deadLetterQueue),
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
     })
-      .bindTable(props.table, 'readWrite')
+      .bindTable(props.table)
       .bindBus(props.bus);
 
     this.schedule = new scheduler.Schedule(this, 'Schedule', {

@@ -11,22 +11,11 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { resourceName } from '#cdk/names.ts';
 import type { ClientConfig } from '#shared/config/schema.ts';
+import type { FunctionName, FunctionSpec } from '#shared/manifest.ts';
 import { GLOBAL_SECONDARY_INDEXES } from '#shared/store/table-definition.ts';
 
 /** The repository root: entries, the lock file and node_modules are found from here. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-/** The Lambda functions of a stack; each has its entry at `functions/<name>/handler.ts`. */
-export type FunctionName = 'forms' | 'events' | 'leads' | 'decay' | 'notify-slack' | 'notify-email';
-
-/**
- * How a function may use the lead table:
- * - `read`: get and query items and the GSIs (the read API);
- * - `readWrite`: also put, update, delete and condition-check items (ingestion, decay);
- * - `idempotency`: item reads and writes on the base table only, for the Powertools
- *   idempotency records that keep a retried notification from posting twice (PRODUCT §4.4).
- */
-export type TableAccess = 'read' | 'readWrite' | 'idempotency';
 
 const ITEM_READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem'];
 const ITEM_WRITE = [
@@ -37,15 +26,17 @@ const ITEM_WRITE = [
   'dynamodb:ConditionCheckItem',
 ];
 
+/** The construct id of a function: its name in PascalCase (`notify-slack` → `NotifySlack`). */
+export const constructIdOf = (name: FunctionName): string =>
+  name.replace(/(^|-)([a-z])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
+
 /** Properties of a {@link LeadscoreFunction}. */
 export interface LeadscoreFunctionProps {
   readonly config: ClientConfig;
-  readonly name: FunctionName;
-  readonly description: string;
+  /** The function's manifest entry: its name (entry `<functionsDir>/<name>/handler.ts`), description, timeout, memory and grants. */
+  readonly spec: FunctionSpec & { readonly name: FunctionName };
   /** Folder holding `<name>/handler.ts` (default `functions/` of the repository). */
   readonly functionsDir?: string;
-  readonly memorySize?: number;
-  readonly timeout?: Duration;
   readonly logRetention?: logs.RetentionDays;
   readonly environment?: Record<string, string>;
   /**
@@ -78,9 +69,11 @@ export interface RuntimeDataPackage {
  */
 export class LeadscoreFunction extends NodejsFunction {
   readonly shortName: FunctionName;
+  readonly spec: FunctionSpec;
 
   constructor(scope: Construct, id: string, props: LeadscoreFunctionProps) {
-    const { config, name } = props;
+    const { config, spec } = props;
+    const { name } = spec;
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -91,15 +84,15 @@ export class LeadscoreFunction extends NodejsFunction {
     });
     super(scope, id, {
       functionName: resourceName(config.client, name),
-      description: props.description,
+      description: spec.description,
       entry: join(props.functionsDir ?? join(PROJECT_ROOT, 'functions'), name, 'handler.ts'),
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize ?? 512,
-      timeout: props.timeout ?? Duration.seconds(10),
+      memorySize: spec.memoryMb,
+      timeout: Duration.seconds(spec.timeoutSeconds),
       tracing: lambda.Tracing.ACTIVE,
       logGroup,
       role,
@@ -117,6 +110,7 @@ export class LeadscoreFunction extends NodejsFunction {
       bundling: bundlingFor(config, props.runtimeDataPackages ?? []),
     });
     this.shortName = name;
+    this.spec = spec;
     logGroup.grantWrite(this);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
@@ -126,10 +120,13 @@ export class LeadscoreFunction extends NodejsFunction {
   }
 
   /**
-   * Lets this function use the lead table: `TABLE_NAME` plus the actions of `access`, on the
-   * table and, for queries, on its named indexes (never `index/*`, never another table).
+   * Lets this function use the lead table as its manifest entry says: `TABLE_NAME` plus the
+   * actions of its access, on the table and, for queries, on its named indexes (never `index/*`,
+   * never another table). Nothing for a function with no table access.
    */
-  bindTable(table: dynamodb.ITable, access: TableAccess): this {
+  bindTable(table: dynamodb.ITable): this {
+    const access = this.spec.table;
+    if (access === undefined) return this;
     this.addEnvironment('TABLE_NAME', table.tableName);
     const indexArns = GLOBAL_SECONDARY_INDEXES.map((gsi) => `${table.tableArn}/index/${gsi.name}`);
     if (access === 'idempotency') {
@@ -151,10 +148,12 @@ export class LeadscoreFunction extends NodejsFunction {
 
   /**
    * Tells this function the client's bus (`EVENT_BUS_NAME`) and, for `publish`, lets it put
-   * events on that bus only. `name` is for functions that build the shared lead store but never
-   * publish (the read API).
+   * events on that bus only, as its manifest entry says. `name` is for functions that build the
+   * shared lead store but never publish (the read API). Nothing for a function with no bus access.
    */
-  bindBus(bus: events.IEventBus, access: 'publish' | 'name' = 'publish'): this {
+  bindBus(bus: events.IEventBus): this {
+    const access = this.spec.bus;
+    if (access === undefined) return this;
     this.addEnvironment('EVENT_BUS_NAME', bus.eventBusName);
     if (access === 'publish') bus.grantPutEventsTo(this);
     return this;

@@ -9,8 +9,9 @@ import { Construct } from 'constructs';
 import { resourceName, secretName } from '#cdk/names.ts';
 import type { ClientConfig } from '#shared/config/schema.ts';
 import { notificationPatterns } from '#shared/events/contracts.ts';
+import { type FunctionWith, functionsTriggeredBy, type NotificationPatternName } from '#shared/manifest.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
-import { type FunctionName, LeadscoreFunction } from './leadscore-function.ts';
+import { constructIdOf, LeadscoreFunction } from './leadscore-function.ts';
 
 /** Properties of {@link Notifications}. */
 export interface NotificationsProps {
@@ -49,11 +50,12 @@ export function emailIdentityName(config: ClientConfig): string {
 }
 
 /**
- * Notifications (PRODUCT §4.2-4.4): two EventBridge rules on the client's bus, whose patterns are
- * the very objects of `notificationPatterns()` (the local event bus applies the same), each
- * targeting the Slack and the email notifier. Nothing is dropped silently: a target EventBridge
- * cannot invoke lands in the delivery DLQ after its retries, and an invocation that fails after
- * Lambda's async retries lands in that notifier's failure DLQ.
+ * Notifications (PRODUCT §4.2-4.4): an EventBridge rule on the client's bus per pattern of
+ * `notificationPatterns()` (the very objects the local event bus applies), targeting the
+ * manifest's `bus` functions of the enabled channels that subscribe to it (the Slack and the
+ * email notifier). Nothing is dropped silently: a target EventBridge cannot invoke lands in the
+ * delivery DLQ after its retries, and an invocation that fails after Lambda's async retries
+ * lands in that notifier's failure DLQ.
  */
 export class Notifications extends Construct {
   readonly functions: LeadscoreFunction[] = [];
@@ -70,31 +72,27 @@ export class Notifications extends Construct {
     super(scope, id);
     const { config } = props;
     this.client = config.client;
-    if (config.notifications.slack.enabled) {
-      const { defaultName, all } = slackSecretNames(config);
-      for (const name of all) this.slackSecrets.push(this.slackSecret(name));
-      this.defaultSlackSecret = this.slackSecrets[all.indexOf(defaultName)];
-      this.defaultSlackSecretName = defaultName;
-      const slack = this.notifier(
-        props,
-        'notify-slack',
-        'Slack Block Kit message for a lead that became sales-ready',
-      );
-      for (const secret of this.slackSecrets) slack.bindSecret(secret);
-      if (this.defaultSlackSecret)
-        slack.addEnvironment('SLACK_WEBHOOK_SECRET_ID', this.defaultSlackSecret.secretArn);
-    }
-
-    if (config.notifications.email.enabled) {
-      this.emailIdentity = new ses.EmailIdentity(this, 'EmailIdentity', {
-        identity: ses.Identity.domain(emailIdentityName(config)),
-      });
-      const email = this.notifier(
-        props,
-        'notify-email',
-        'Email (SES v2) to the owner of a lead that became sales-ready',
-      );
-      this.emailIdentity.grant(email, 'ses:SendEmail');
+    const notifiers = functionsTriggeredBy('bus').filter(
+      (spec) => config.notifications[spec.trigger.channel].enabled,
+    );
+    for (const spec of notifiers) {
+      const fn = this.notifier(props, spec);
+      if (spec.trigger.channel === 'slack') {
+        // The webhook secrets (default and per route), readable by the Slack notifier only.
+        const { defaultName, all } = slackSecretNames(config);
+        for (const name of all) this.slackSecrets.push(this.slackSecret(name));
+        this.defaultSlackSecret = this.slackSecrets[all.indexOf(defaultName)];
+        this.defaultSlackSecretName = defaultName;
+        for (const secret of this.slackSecrets) fn.bindSecret(secret);
+        if (this.defaultSlackSecret)
+          fn.addEnvironment('SLACK_WEBHOOK_SECRET_ID', this.defaultSlackSecret.secretArn);
+      } else {
+        // The sender's SES identity, which only the email notifier may send from.
+        this.emailIdentity = new ses.EmailIdentity(this, 'EmailIdentity', {
+          identity: ses.Identity.domain(emailIdentityName(config)),
+        });
+        this.emailIdentity.grant(fn, 'ses:SendEmail');
+      }
     }
 
     // A client with both channels off gets no rules and no delivery queue.
@@ -108,17 +106,17 @@ export class Notifications extends Construct {
       'events EventBridge could not deliver to a notifier',
     );
     const patterns = notificationPatterns(config.client, config.notifications.notifyOn);
-    this.rules = [
-      this.rule(
-        'ThresholdCrossedRule',
-        'notify-threshold-crossed',
-        patterns.thresholdCrossed,
-        props,
-        deliveryDlq,
-      ),
-      this.rule('SegmentChangedRule', 'notify-segment-changed', patterns.segmentChanged, props, deliveryDlq),
-    ];
+    this.rules = (Object.keys(patterns) as NotificationPatternName[]).flatMap((name) => {
+      const targets = this.functions.filter((fn) => this.subscriptions.get(fn)?.includes(name));
+      if (targets.length === 0) return [];
+      const id = `${name.charAt(0).toUpperCase()}${name.slice(1)}Rule`;
+      const part = `notify-${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+      return [this.rule(id, part, patterns[name], targets, props, deliveryDlq)];
+    });
   }
+
+  /** The patterns each notifier's manifest entry subscribes it to. */
+  private readonly subscriptions = new Map<LeadscoreFunction, readonly NotificationPatternName[]>();
 
   private dlq(id: string, part: string, holds: string): DeadLetterQueue {
     const queue = new DeadLetterQueue(this, id, { client: this.client, part, holds });
@@ -141,25 +139,24 @@ export class Notifications extends Construct {
     return secret;
   }
 
-  private notifier(props: NotificationsProps, name: FunctionName, description: string): LeadscoreFunction {
+  private notifier(props: NotificationsProps, spec: FunctionWith<'bus'>): LeadscoreFunction {
+    const { name } = spec;
     const failures = this.dlq(
       `${name}Failures`,
       `${name}-failures`,
       `${name} invocations that failed after Lambda's retries`,
     );
-    const fn = new LeadscoreFunction(this, name === 'notify-slack' ? 'NotifySlack' : 'NotifyEmail', {
+    const fn = new LeadscoreFunction(this, constructIdOf(name), {
       config: props.config,
-      name,
-      description,
+      spec,
       functionsDir: props.functionsDir,
-      memorySize: 256,
-      timeout: Duration.seconds(30),
       onFailure: new SqsDestination(failures),
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
       environment: { LEAD_URL_BASE: props.leadUrlBase },
-    }).bindTable(props.table, 'idempotency');
+    }).bindTable(props.table);
     this.functions.push(fn);
+    this.subscriptions.set(fn, spec.trigger.patterns);
     return fn;
   }
 
@@ -167,6 +164,7 @@ export class Notifications extends Construct {
     id: string,
     part: string,
     pattern: ContractPattern,
+    targetFunctions: readonly LeadscoreFunction[],
     props: NotificationsProps,
     deliveryDlq: DeadLetterQueue,
   ): events.Rule {
@@ -175,7 +173,7 @@ export class Notifications extends Construct {
       description: `leadscore ${props.config.client}: ${pattern['detail-type'].join(', ')} -> notifiers`,
       eventBus: props.bus,
       eventPattern: toEventPattern(pattern),
-      targets: this.functions.map(
+      targets: targetFunctions.map(
         (fn) =>
           new targets.LambdaFunction(fn, {
             deadLetterQueue: deliveryDlq,

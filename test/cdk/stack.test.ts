@@ -2,11 +2,11 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROUTES } from '#cdk/constructs/api.ts';
 import { matchesPattern } from '#local/pattern.ts';
 import { loadClientConfig } from '#shared/config/load.ts';
 import type { ClientConfig } from '#shared/config/schema.ts';
 import { DETAIL_TYPES, notificationPatterns, sourceFor } from '#shared/events/contracts.ts';
+import { httpRoutes } from '#shared/manifest.ts';
 import { createTableInput, TTL_ATTRIBUTE } from '#shared/store/table-definition.ts';
 import { assetDirOf, bundleOf, type SynthesizedStack, synthExample } from './synth-example.ts';
 
@@ -250,7 +250,11 @@ describe('Leadscore-example: least privilege', () => {
 describe('Leadscore-example: HTTP API', () => {
   it('It should expose the four routes, forms public and the rest behind the API key in the handler', () => {
     const keys = Object.values(resources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey);
-    expect(keys.sort()).toEqual(Object.values(ROUTES).sort());
+    expect(keys.sort()).toEqual(
+      httpRoutes()
+        .map((route) => route.key)
+        .sort(),
+    );
   });
 
   it('It should allow CORS from every form origin, for POST with content-type only', () => {
@@ -271,7 +275,7 @@ describe('Leadscore-example: HTTP API', () => {
       DefaultRouteSettings: limits,
     });
     expect(stage.Properties.RouteSettings).toEqual(
-      Object.fromEntries(Object.values(ROUTES).map((key) => [key, limits])),
+      Object.fromEntries(httpRoutes().map(({ key }) => [key, limits])),
     );
     const access = stage.Properties.AccessLogSettings as { DestinationArn: unknown; Format: string };
     expect(access.DestinationArn).toEqual({ 'Fn::GetAtt': [expect.any(String), 'Arn'] });

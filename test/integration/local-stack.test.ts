@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDynamoClientConfig } from '#local/dynamodb-local.ts';
 import { type LocalStack, LocalStackError, startLocalStack } from '#local/stack.ts';
 import { loadClientConfig } from '#shared/config/load.ts';
+import { httpRoutes } from '#shared/manifest.ts';
 import { testDynamoEndpoint } from '#test/support/dynamo.ts';
 
 /*
@@ -116,6 +117,27 @@ describe('Local stack', () => {
       time: '2026-11-25T05:00:00Z',
     });
     expect(stack.schedule.nextRun()?.getTime()).toBeGreaterThan(Date.now());
+  });
+
+  it("It should serve every route of the manifest, and the forms preflight, with the manifest's function", async () => {
+    const served = httpRoutes().flatMap((route) => {
+      const path = route.key.slice(route.key.indexOf(' ') + 1);
+      const preflight = route.auth === 'public' && route.preflight ? [`OPTIONS ${path}`] : [];
+      return [route.key, ...preflight].map((routeKey) => ({ routeKey, fn: route.fn }));
+    });
+    expect(served.map(({ routeKey }) => routeKey)).toContain('OPTIONS /v1/forms/{formId}');
+    for (const { routeKey, fn } of served) {
+      const [method, path] = routeKey.split(' ') as [string, string];
+      const response = await fetch(`${stack.urls.page}${path.slice(1).replace(/\{(\w+)\}/g, 'probe-$1')}`, {
+        method,
+        headers: { 'x-api-key': stack.apiKey, 'content-type': 'application/json' },
+        body: method === 'POST' ? '{}' : undefined,
+        redirect: 'manual',
+      });
+      // Each stand-in names the function and the route key it was invoked with.
+      expect(response.headers.get('x-served-by'), routeKey).toBe(`leadscore-example-${fn} ${routeKey}`);
+    }
+    await stack.bus.whenIdle();
   });
 });
 

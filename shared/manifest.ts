@@ -1,0 +1,204 @@
+/**
+ * The function manifest: every Lambda function of a stack, what triggers it and what it may do.
+ * The one list both sides read: `cdk/` builds the functions, routes and grants from it, and the
+ * local stack (`local/stack.ts`) its handlers, routes, rules and timeouts. A contract, like
+ * `shared/events/contracts.ts`: no AWS or CDK import here.
+ *
+ * Adding a route: add its key to a function's `http` trigger. Adding a function: add an entry
+ * whose `name` is its folder under `functions/` (holding `handler.ts`).
+ */
+import type { ClientConfig } from '#shared/config/schema.ts';
+import type { notificationPatterns } from '#shared/events/contracts.ts';
+
+/** An HTTP API route key, as API Gateway writes it: `<METHOD> <path>`, `{name}` for a path parameter. */
+export type RouteKey = `${'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'} /${string}`;
+
+/**
+ * A route of the HTTP API. `apiKey` routes are checked by the handler against the stack's API key
+ * secret (HTTP APIs have no native API keys), which the function is then granted; a `public` route
+ * says why it may be called by anyone (the cdk-nag acknowledgement of an API without authorizer).
+ */
+export type HttpRouteSpec =
+  | { readonly key: RouteKey; readonly auth: 'apiKey' }
+  | {
+      readonly key: RouteKey;
+      readonly auth: 'public';
+      readonly publicReason: string;
+      /**
+       * Browsers post here cross-origin. On AWS the API's CORS configuration answers the
+       * preflight; the local API sends this path's `OPTIONS` to the function instead, which
+       * answers with each form's own origins.
+       */
+      readonly preflight?: boolean;
+    };
+
+/** A rule pattern of `notificationPatterns()`: the same objects on the CDK rules and the local bus. */
+export type NotificationPatternName = keyof ReturnType<typeof notificationPatterns>;
+
+/** What invokes a function. */
+export type FunctionTrigger =
+  /** API Gateway HTTP API (payload v2), one or more routes. */
+  | { readonly kind: 'http'; readonly routes: readonly HttpRouteSpec[] }
+  /** A schedule from the client's `schedule.<name>` cron and time zone. */
+  | { readonly kind: 'schedule'; readonly schedule: keyof ClientConfig['schedule'] }
+  /**
+   * Rules on the client's bus, one per pattern; the function is a target of each while the
+   * client's `notifications.<channel>` is enabled.
+   */
+  | {
+      readonly kind: 'bus';
+      readonly channel: 'slack' | 'email';
+      readonly patterns: readonly NotificationPatternName[];
+    }
+  /** The lead table's DynamoDB stream. */
+  | { readonly kind: 'stream'; readonly stream: 'leadTable' };
+
+export type TriggerKind = FunctionTrigger['kind'];
+
+/**
+ * How a function may use the lead table:
+ * - `read`: get and query items and the GSIs (the read API);
+ * - `readWrite`: also put, update, delete and condition-check items (ingestion, decay);
+ * - `idempotency`: item reads and writes on the base table only, for the Powertools
+ *   idempotency records that keep a retried notification from posting twice (PRODUCT §4.4).
+ */
+export type TableAccess = 'read' | 'readWrite' | 'idempotency';
+
+/**
+ * How a function may use the client's bus: `publish` puts events on it; `name` only tells the
+ * function its name (code that builds the shared lead store but never publishes).
+ */
+export type BusAccess = 'publish' | 'name';
+
+export interface FunctionSpec {
+  /** The folder under `functions/` holding `handler.ts`; the deployed name is `leadscore-<client>-<name>`. */
+  readonly name: string;
+  readonly description: string;
+  readonly trigger: FunctionTrigger;
+  /** Lambda's timeout, which the local stack enforces too. */
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  /** Access to the lead table; absent: none. */
+  readonly table?: TableAccess;
+  /** Access to the client's bus; absent: none. */
+  readonly bus?: BusAccess;
+}
+
+const FORMS_PUBLIC_REASON =
+  'Form posts come from the public internet by design (PRODUCT §3.1); abuse is bounded by per-route throttling, a 64 KiB body limit, the honeypot and per-form origin checks in the handler.';
+
+/** Every function of a stack, in the order they are built. */
+export const FUNCTIONS = [
+  {
+    name: 'forms',
+    description: 'Public form posts: validate, score, store, publish (POST /v1/forms/{formId})',
+    trigger: {
+      kind: 'http',
+      routes: [
+        {
+          key: 'POST /v1/forms/{formId}',
+          auth: 'public',
+          publicReason: FORMS_PUBLIC_REASON,
+          preflight: true,
+        },
+      ],
+    },
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    table: 'readWrite',
+    bus: 'publish',
+  },
+  {
+    name: 'events',
+    description: 'Engagement events, one or a batch of 500 (POST /v1/events, x-api-key)',
+    trigger: { kind: 'http', routes: [{ key: 'POST /v1/events', auth: 'apiKey' }] },
+    timeoutSeconds: 29,
+    memoryMb: 1024,
+    table: 'readWrite',
+    bus: 'publish',
+  },
+  {
+    name: 'leads',
+    description: 'Ranked leads and one lead with its explanation (GET /v1/leads, x-api-key)',
+    trigger: {
+      kind: 'http',
+      routes: [
+        { key: 'GET /v1/leads', auth: 'apiKey' },
+        { key: 'GET /v1/leads/{leadId}', auth: 'apiKey' },
+      ],
+    },
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    table: 'read',
+    bus: 'name',
+  },
+  {
+    name: 'decay',
+    description: 'Daily decay: stores current scores of due leads, emits segment and threshold events',
+    trigger: { kind: 'schedule', schedule: 'decay' },
+    timeoutSeconds: 600,
+    memoryMb: 1024,
+    table: 'readWrite',
+    bus: 'publish',
+  },
+  {
+    name: 'notify-slack',
+    description: 'Slack Block Kit message for a lead that became sales-ready',
+    trigger: { kind: 'bus', channel: 'slack', patterns: ['thresholdCrossed', 'segmentChanged'] },
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    table: 'idempotency',
+  },
+  {
+    name: 'notify-email',
+    description: 'Email (SES v2) to the owner of a lead that became sales-ready',
+    trigger: { kind: 'bus', channel: 'email', patterns: ['thresholdCrossed', 'segmentChanged'] },
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    table: 'idempotency',
+  },
+  {
+    name: 'outbox-relay',
+    description: 'Outbox relay: puts the events each lead write stored on the client bus (DynamoDB stream)',
+    trigger: { kind: 'stream', stream: 'leadTable' },
+    timeoutSeconds: 30,
+    memoryMb: 512,
+    bus: 'publish',
+  },
+] as const satisfies readonly FunctionSpec[];
+
+export type FunctionName = (typeof FUNCTIONS)[number]['name'];
+
+/** A function's entry, narrowed to one kind of trigger. */
+export type FunctionWith<K extends TriggerKind> = FunctionSpec & {
+  readonly name: FunctionName;
+  readonly trigger: Extract<FunctionTrigger, { kind: K }>;
+};
+
+/** The functions one kind of trigger invokes, in manifest order. */
+export function functionsTriggeredBy<K extends TriggerKind>(kind: K): FunctionWith<K>[] {
+  return (FUNCTIONS as readonly FunctionSpec[]).filter(
+    (spec): spec is FunctionWith<K> => spec.trigger.kind === kind,
+  );
+}
+
+/** One function's entry; throws on a name not in the manifest. */
+export function functionSpec(name: FunctionName): FunctionSpec & { readonly name: FunctionName } {
+  const spec = FUNCTIONS.find((candidate) => candidate.name === name);
+  if (!spec) throw new Error(`no function "${name}" in the manifest`);
+  return spec;
+}
+
+/** The function that runs on the client's `schedule.<name>`; throws when none does. */
+export function scheduledFunction(schedule: keyof ClientConfig['schedule']): FunctionWith<'schedule'> {
+  const spec = functionsTriggeredBy('schedule').find((candidate) => candidate.trigger.schedule === schedule);
+  if (!spec) throw new Error(`no function in the manifest runs on schedule.${schedule}`);
+  return spec;
+}
+
+/** Every HTTP route with the function behind it, in manifest order. */
+export function httpRoutes(): (HttpRouteSpec & { readonly fn: FunctionName })[] {
+  return functionsTriggeredBy('http').flatMap((spec) =>
+    spec.trigger.routes.map((route) => ({ ...route, fn: spec.name })),
+  );
+}
