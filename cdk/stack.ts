@@ -6,6 +6,7 @@ import { Api } from './constructs/api.ts';
 import { Decay } from './constructs/decay.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { Notifications } from './constructs/notifications.ts';
+import { Outbox } from './constructs/outbox.ts';
 import { Storage } from './constructs/storage.ts';
 import { resourceName } from './names.ts';
 
@@ -28,6 +29,7 @@ export class LeadscoreStack extends Stack {
   readonly bus: events.EventBus;
   readonly api: Api;
   readonly notifications: Notifications;
+  readonly outbox: Outbox;
   readonly decay: Decay;
   readonly monitoring: Monitoring;
 
@@ -53,10 +55,20 @@ export class LeadscoreStack extends Stack {
       functionsDir,
     });
     this.decay = new Decay(this, 'Decay', { config, table, bus, functionsDir });
+    this.outbox = new Outbox(this, 'Outbox', { config, table, bus, functionsDir });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       client: config.client,
-      functions: [...this.api.functions, ...this.notifications.functions, this.decay.function],
-      deadLetterQueues: [...this.notifications.deadLetterQueues, this.decay.deadLetterQueue],
+      functions: [
+        ...this.api.functions,
+        ...this.notifications.functions,
+        this.decay.function,
+        this.outbox.function,
+      ],
+      deadLetterQueues: [
+        ...this.notifications.deadLetterQueues,
+        this.decay.deadLetterQueue,
+        this.outbox.deadLetterQueue,
+      ],
     });
 
     this.outputs();

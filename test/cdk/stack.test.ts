@@ -186,18 +186,23 @@ describe('Leadscore-example: least privilege', () => {
       (p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
     );
 
-  it('It should grant "*" resources to X-Ray only, which AWS requires', () => {
+  it('It should grant "*" resources only where AWS requires it: X-Ray, and ListStreams for the stream', () => {
     const wildcard = allStatements().filter((s) => JSON.stringify(resourcesOf(s)).includes('*'));
     expect(wildcard.length).toBeGreaterThan(0);
     for (const s of wildcard) {
       expect(resourcesOf(s)).toEqual(['*']);
-      expect(actionsOf(s).every((a) => a.startsWith('xray:'))).toBe(true);
+      expect(actionsOf(s).every((a) => a.startsWith('xray:') || a === 'dynamodb:ListStreams')).toBe(true);
     }
+    const listStreams = (name: string) =>
+      statementsOf(name).some((s) => actionsOf(s).includes('dynamodb:ListStreams'));
+    expect(new Set([...FUNCTIONS, 'outbox-relay'].filter(listStreams))).toEqual(new Set(['outbox-relay']));
   });
 
   it('It should scope table access to the lead table and its named indexes', () => {
     const tableId = logicalIdOf('AWS::DynamoDB::Table', { TableName: 'leadscore-example' });
-    const dynamo = allStatements().filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    const dynamo = allStatements().filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('dynamodb:') && a !== 'dynamodb:ListStreams'),
+    );
     expect(dynamo.length).toBeGreaterThan(0);
     for (const s of dynamo) for (const r of resourcesOf(s)) expect(JSON.stringify(r)).toContain(tableId);
     expect(actionsOf(statementsOf('leads').find((s) => actionsOf(s).includes('dynamodb:GetItem'))!)).toEqual([
@@ -365,7 +370,7 @@ describe('Leadscore-example: decay and monitoring', () => {
 
   it('It should encrypt every queue and refuse plain-HTTP access to it', () => {
     const queues = resources('AWS::SQS::Queue');
-    expect(Object.keys(queues)).toHaveLength(4);
+    expect(Object.keys(queues)).toHaveLength(5);
     for (const [id, queue] of Object.entries(queues)) {
       expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
       synth.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
