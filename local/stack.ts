@@ -1,7 +1,7 @@
 /**
  * The whole product on one machine (PRODUCT §7.1): DynamoDB Local, the local event bus with the
- * stack's notification rules, the decay schedule and the local HTTP API, wired to the same handler
- * modules that are deployed. `scripts/start.ts` is its command-line face; tests can start it too.
+ * stack's notification rules, the lead table's stream read for the outbox relay, the decay
+ * schedule and the local HTTP API, wired to the same handler modules that are deployed. `scripts/start.ts` is its command-line face; tests can start it too.
  *
  * The functions read their environment when their module loads, so the environment contract is
  * put into `process.env` before any handler is imported: one local stack per process.
@@ -32,16 +32,17 @@ import { applyFunctionEnvironment, localFunctionEnvironment } from './function-e
 import { type AccessLogEntry, type HttpApiServer, type HttpRoute, startHttpApi } from './http-api.ts';
 import { type HandlerModule, invokeHandler, loadHandlerModule } from './lambda-runtime.ts';
 import { type LocalSchedule, startSchedule } from './scheduler.ts';
+import { type StreamTrigger, startStreamTrigger } from './stream-trigger.ts';
 
 /** The kinds of trigger the local stack emulates: it runs every function of the manifest they invoke. */
-const LOCAL_TRIGGERS: ReadonlySet<TriggerKind> = new Set(['http', 'schedule', 'bus']);
+const LOCAL_TRIGGERS: ReadonlySet<TriggerKind> = new Set(['http', 'schedule', 'bus', 'stream']);
 
 /** The functions the local stack runs, by folder name under `functions/`, in manifest order. */
 export const LOCAL_FUNCTIONS: readonly FunctionName[] = FUNCTIONS.filter((spec) =>
   LOCAL_TRIGGERS.has(spec.trigger.kind),
 ).map((spec) => spec.name);
 
-/** Functions of the manifest whose trigger the local stack does not emulate (a DynamoDB stream). */
+/** Functions of the manifest whose trigger the local stack does not emulate (none today). */
 const NOT_RUN_LOCALLY: readonly FunctionName[] = FUNCTIONS.filter(
   (spec) => !LOCAL_TRIGGERS.has(spec.trigger.kind),
 ).map((spec) => spec.name);
@@ -62,7 +63,7 @@ export const LOCAL_ROUTES: ReadonlyArray<{ routeKey: string; fn: FunctionName }>
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const timeoutMsOf = (fn: FunctionName) => functionSpec(fn).timeoutSeconds * 1000;
 const kebabCase = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
-const STOP_ORDER = ['http', 'scheduler', 'eventBus', 'dynamodb'] as const;
+const STOP_ORDER = ['http', 'scheduler', 'stream', 'eventBus', 'dynamodb'] as const;
 
 export interface LocalStackOptions {
   config: ClientConfig;
@@ -99,10 +100,12 @@ export interface LocalStack {
   eventBridgeEndpoint: string;
   tableName: string;
   bus: LocalEventBus;
+  /** The lead table's stream poller, the outbox relay's trigger. */
+  stream: StreamTrigger;
   schedule: LocalSchedule;
   /** Runs the decay job now, as the schedule would. */
   runDecay(now?: Date): Promise<void>;
-  /** Stops HTTP, schedule, bus (after in-flight deliveries, briefly) and DynamoDB Local. */
+  /** Stops HTTP, schedule, stream poller, bus (after in-flight deliveries, briefly) and DynamoDB Local. */
   stop(): Promise<void>;
 }
 
@@ -214,9 +217,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const client = config.client;
   const dataDir = resolve(options.dataDir);
   const functionName = (fn: string) => `leadscore-${client}-${fn}`;
-  const state: Record<'dynamodb' | 'eventBus' | 'scheduler' | 'http', ComponentState> = {
+  const state: Record<'dynamodb' | 'eventBus' | 'stream' | 'scheduler' | 'http', ComponentState> = {
     dynamodb: 'starting',
     eventBus: 'starting',
+    stream: 'starting',
     scheduler: 'starting',
     http: 'starting',
   };
@@ -341,6 +345,27 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       });
     }
     state.eventBus = 'ok';
+
+    // The lead table's stream, read as Lambda's event source mapping reads it, invokes the relay.
+    const [relay] = functionsTriggeredBy('stream');
+    if (!relay) throw new LocalStackError('The manifest has no function on the lead table stream');
+    const stream = await timed('stream poller reading', onStep, () =>
+      startStreamTrigger({
+        dynamoEndpoint,
+        tableName,
+        dataDir,
+        functionName: functionName(relay.name),
+        invoke: (event) =>
+          invokeHandler(moduleOf(relay.name).handler, event, {
+            functionName: functionName(relay.name),
+            timeoutMs: timeoutMsOf(relay.name),
+          }),
+        delivered: () => bus.whenIdle(),
+        log,
+      }),
+    );
+    cleanups.stream = () => stream.stop();
+    state.stream = 'ok';
     for (const fn of NOT_RUN_LOCALLY) log(`note: ${fn} is not run locally (its trigger is not emulated)`);
 
     const decay = scheduledFunction('decay');
@@ -375,6 +400,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       eventBridgeEndpoint,
       tableName,
       bus,
+      stream,
       schedule,
       runDecay,
       stop: () => {

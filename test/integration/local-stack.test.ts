@@ -1,17 +1,20 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDynamoClientConfig } from '#local/dynamodb-local.ts';
 import { type LocalStack, LocalStackError, startLocalStack } from '#local/stack.ts';
 import { loadClientConfig } from '#shared/config/load.ts';
 import { httpRoutes } from '#shared/manifest.ts';
+import { encodeOutbox } from '#shared/store/outbox.ts';
 import { testDynamoEndpoint } from '#test/support/dynamo.ts';
+import { scoredEvent } from '#test/support/outgoing-events.ts';
 
 /*
  * The local stack wired to stand-in handlers (test/fixtures/local-functions): proves the
- * environment contract, the routes, the notification rules and the schedule, whatever state the
+ * environment contract, the routes, the notification rules, the stream and the schedule, whatever state the
  * real handlers are in. The shared DynamoDB Local of the test run stands in for the embedded one.
  */
 const FIXTURE_FUNCTIONS = join(import.meta.dirname, '..', 'fixtures', 'local-functions');
@@ -47,7 +50,7 @@ describe('Local stack', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       status: 'ok',
-      components: { dynamodb: 'ok', eventBus: 'ok', scheduler: 'ok', http: 'ok' },
+      components: { dynamodb: 'ok', eventBus: 'ok', stream: 'ok', scheduler: 'ok', http: 'ok' },
     });
     expect(steps).toContain('functions loaded');
     expect(stack.apiKeySource).toBe('generated');
@@ -119,6 +122,36 @@ describe('Local stack', () => {
     expect(stack.schedule.nextRun()?.getTime()).toBeGreaterThan(Date.now());
   });
 
+  it('It should invoke the stream function with the stream records of lead items written with an outbox', async () => {
+    const dynamo = new DynamoDBClient(localDynamoClientConfig(stack.dynamoEndpoint));
+    const leadId = `ld_fixture${Date.now()}`;
+    const outbox = encodeOutbox([scoredEvent(leadId, 1)]) as Uint8Array;
+    const item = (sk: string) => ({ pk: { S: `LEAD#${leadId}` }, sk: { S: sk }, outbox: { B: outbox } });
+    await dynamo.send(new PutItemCommand({ TableName: stack.tableName, Item: item('EVT#e1') }));
+    await dynamo.send(new PutItemCommand({ TableName: stack.tableName, Item: item('LEAD') }));
+    dynamo.destroy();
+
+    await stack.stream.whenIdle();
+    const batches = (globalThis as { __relayedBatches?: DynamoDBStreamEvent[] }).__relayedBatches ?? [];
+    const mine = batches
+      .flatMap((b) => b.Records)
+      .filter((r) => r.dynamodb?.Keys?.pk?.S === `LEAD#${leadId}`);
+    // The event item is filtered out, as the deployed filter criteria do; binary arrives as base64.
+    expect(mine).toEqual([
+      expect.objectContaining({
+        eventName: 'INSERT',
+        eventSource: 'aws:dynamodb',
+        eventSourceARN: stack.stream.streamArn,
+        dynamodb: expect.objectContaining({
+          Keys: { pk: { S: `LEAD#${leadId}` }, sk: { S: 'LEAD' } },
+          NewImage: expect.objectContaining({ outbox: { B: Buffer.from(outbox).toString('base64') } }),
+        }),
+      }),
+    ]);
+    const saved = JSON.parse(await readFile(stack.stream.checkpointFile, 'utf8'));
+    expect(saved.streamArn).toBe(stack.stream.streamArn);
+  });
+
   it("It should serve every route of the manifest, and the forms preflight, with the manifest's function", async () => {
     const served = httpRoutes().flatMap((route) => {
       const path = route.key.slice(route.key.indexOf(' ') + 1);
@@ -156,9 +189,10 @@ describe('Local stack without its functions', () => {
       });
       await expect(starting).rejects.toBeInstanceOf(LocalStackError);
       await expect(starting).rejects.toThrow(
-        /6 handler module\(s\) missing:\n.*no-functions-here\/forms\/handler\.ts/,
+        /7 handler module\(s\) missing:\n.*no-functions-here\/forms\/handler\.ts/,
       );
       await expect(starting).rejects.toThrow(/no-functions-here\/notify-email\/handler\.ts/);
+      await expect(starting).rejects.toThrow(/no-functions-here\/outbox-relay\/handler\.ts/);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

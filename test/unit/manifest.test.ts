@@ -40,13 +40,21 @@ describe('Local stack from the manifest', () => {
     );
   });
 
-  it('It should run every function an HTTP route, the schedule or the bus invokes', () => {
-    const emulated = (['http', 'schedule', 'bus'] as const).flatMap((kind) =>
+  it('It should run every function an HTTP route, the schedule, the bus or the stream invokes', () => {
+    const emulated = (['http', 'schedule', 'bus', 'stream'] as const).flatMap((kind) =>
       functionsTriggeredBy(kind).map((spec) => spec.name),
     );
     expect([...LOCAL_FUNCTIONS].sort()).toEqual(expect.arrayContaining(emulated.sort()));
     expect(emulated).toEqual(
-      expect.arrayContaining(['forms', 'events', 'leads', 'decay', 'notify-slack', 'notify-email']),
+      expect.arrayContaining([
+        'forms',
+        'events',
+        'leads',
+        'decay',
+        'notify-slack',
+        'notify-email',
+        'outbox-relay',
+      ]),
     );
   });
 });
