@@ -21,6 +21,9 @@ export function toLambdaAttribute(value: SdkAttributeValue): AttributeValue {
   if (value.NULL !== undefined) return { NULL: value.NULL };
   if (value.SS !== undefined) return { SS: value.SS };
   if (value.NS !== undefined) return { NS: value.NS };
+  // The streams client reads an empty map ({"M":{}}, e.g. an event's `attributes: {}`) as a
+  // value with no member at all (checked against DynamoDB Local): give it back as the empty map.
+  if (Object.keys(value).length === 0) return { M: {} };
   throw new Error(`unsupported attribute value: ${JSON.stringify(value)}`);
 }
 
