@@ -105,7 +105,7 @@ describe('npm start, tried in Chromium as a new user would', () => {
     }
   });
 
-  it('It should score a lead submitted through the demo form and notify once past the threshold', async () => {
+  it('It should score a lead submitted through the demo form and notify once per change (fast track, then hot)', async () => {
     const email = `jane.doe.${Date.now()}@growthco.io`;
     const page = await browser.newPage();
     await page.goto(`${baseUrl}/`);
@@ -127,7 +127,7 @@ describe('npm start, tried in Chromium as a new user would', () => {
     // demo form 30 + fit: target industry 15, size 10, senior title 20.
     expect(lead.score).toBeGreaterThanOrEqual(70);
     expect(lead.grade).toBe('A');
-    // An A-grade demo request is an MQL by fast track: sales hear of it once, whatever follows.
+    // An A-grade demo request is an MQL by fast track (PRODUCT §2.13).
 
     // Enough activity to cross the MQL threshold (100).
     const activity = [
@@ -144,20 +144,22 @@ describe('npm start, tried in Chromium as a new user would', () => {
     expect(detail.segment).toBe('hot');
     expect(detail.lifecycle).toBe('mql');
 
+    // Two changes sales hear of: MQL by fast track at the form, then entering `hot`.
     await waitFor(
       () => outboxFiles('slack'),
-      (files) => files.length >= 1,
+      (files) => files.length >= 2,
     );
     await waitFor(
       () => outboxFiles('email'),
-      (files) => files.length >= 1,
+      (files) => files.length >= 2,
     );
     await new Promise((resolve) => setTimeout(resolve, 1500)); // late duplicates would show up here
-    // Crossing MQL and entering `hot` are two events of one change: one message per channel.
-    expect(outboxFiles('slack')).toHaveLength(1);
-    expect(outboxFiles('email')).toHaveLength(1);
-    const post = readFileSync(join(dataDir, 'outbox', 'slack', outboxFiles('slack')[0]!), 'utf8');
-    expect(post).toContain('Jane Doe');
+    // One message per change and channel; the duplicate delivery added none.
+    expect(outboxFiles('slack')).toHaveLength(2);
+    expect(outboxFiles('email')).toHaveLength(2);
+    const posts = outboxFiles('slack').map((f) => readFileSync(join(dataDir, 'outbox', 'slack', f), 'utf8'));
+    expect(posts.join('\n')).toContain('Jane Doe');
+    expect(posts.join('\n')).toContain('fast track');
     const eml = readFileSync(join(dataDir, 'outbox', 'email', outboxFiles('email')[0]!), 'utf8');
     expect(eml).toMatch(/^Subject: .+/m);
     expect(eml).toContain('Jane');
