@@ -60,7 +60,11 @@ export async function startStreamTrigger(options: StreamTriggerOptions): Promise
   }
   if (!streamArn) throw new Error(`Table ${options.tableName} has no stream for the outbox relay`);
 
-  const streams = new DynamoDBStreamsClient(config);
+  // A GetRecords that DynamoDB Local leaves hanging (seen under load) fails and is retried.
+  const streams = new DynamoDBStreamsClient({
+    ...config,
+    requestHandler: { requestTimeout: 5_000, throwOnRequestTimeout: true },
+  });
   const checkpointFile = join(options.dataDir, 'stream-checkpoints.json');
   const deadLetterFile = join(options.dataDir, 'dead-letter.jsonl');
   const poller = await startStreamPoller({
@@ -89,7 +93,7 @@ export async function startStreamTrigger(options: StreamTriggerOptions): Promise
   return {
     streamArn,
     checkpointFile,
-    whenIdle: () => poller.whenIdle(),
+    whenIdle: (settleMs) => poller.whenIdle(settleMs),
     stop: async () => {
       await poller.stop();
       streams.destroy();

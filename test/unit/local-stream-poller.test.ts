@@ -170,6 +170,33 @@ describe('Local stream poller', () => {
     expect(seen).toEqual(shard.records.map((r) => Number(r.dynamodb?.SequenceNumber)));
   });
 
+  it('It should get a new iterator after the checkpoint when GetRecords says trimmed (a DynamoDB Local quirk)', async () => {
+    const shard: FakeShard = { id: 'shard-1', closed: false, records: [record('a'), record('b')] };
+    const stream = fakeStream([shard]);
+    let refusals = 0;
+    const quirky = {
+      send: async (command: unknown) => {
+        if (command instanceof GetRecordsCommand && refusals < 2) {
+          refusals += 1;
+          throw Object.assign(new Error('The operation attempted to read past the oldest stream record'), {
+            name: 'TrimmedDataAccessException',
+          });
+        }
+        return stream.send(command as never);
+      },
+    } as unknown as typeof stream;
+    const seen: number[] = [];
+    poller = await start(quirky, async (event) => {
+      seen.push(...seqs(event));
+      return undefined;
+    });
+
+    await poller.whenIdle();
+
+    expect(refusals).toBe(2);
+    expect(seen).toEqual(shard.records.map((r) => Number(r.dynamodb?.SequenceNumber)));
+  });
+
   it('It should keep the records before the first failed one and retry from it', async () => {
     const shard: FakeShard = {
       id: 'shard-1',
