@@ -147,12 +147,7 @@ async function decayLead(ctx: DecayContext, leadId: string, now: number) {
     const item = await ctx.repo.getLead(leadId);
     reads++;
     // Gone, merged, or not due yet (the index keeps the day, the item the instant).
-    if (
-      !item ||
-      item.kind !== 'lead' ||
-      item.nextChangeAt === undefined ||
-      Date.parse(item.nextChangeAt) > now
-    ) {
+    if (item?.kind !== 'lead' || item.nextChangeAt === undefined || Date.parse(item.nextChangeAt) > now) {
       return { reads, writes: 0, events: 0, change: null };
     }
     const { state, changes, next, events, moved } = reevaluate(ctx, item, now);

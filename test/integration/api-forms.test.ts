@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DETAIL_TYPES } from '#shared/events/contracts.ts';
 import { leadIdFor } from '#shared/store/identity.ts';
 import {
   type ApiHarness,

@@ -206,7 +206,10 @@ describe('listLeads over an index that lags behind its items', () => {
     );
     const table = new Map(items.map((i) => [i.leadId, i]));
     const partitions: Record<string, string[]> = {};
-    for (const item of items) (partitions[item.gsi1pk!] ??= []).push(item.gsi1sk!);
+    for (const item of items) {
+      partitions[item.gsi1pk!] ??= [];
+      partitions[item.gsi1pk!]!.push(item.gsi1sk!);
+    }
     // The lead ranked first was rewritten lower (decay) and is already indexed there; the index
     // still shows it at its old place too, as a lagging GSI can.
     const top = [...items].sort((a, b) => (a.gsi1sk! < b.gsi1sk! ? 1 : -1))[0]!;
