@@ -109,7 +109,7 @@ describe('POST /v1/forms/{formId} under attack', () => {
     );
     expect(later.statusCode).toBe(200);
     expect(later.json).toMatchObject({ status: 'accepted', leadId: leadIdFor(email) });
-  });
+  }, 240_000);
 
   it('It should refuse a custom field past the per-lead limit with a 400 naming the field the page sent', async () => {
     const email = 'many-fields@analytical-engines.com';
@@ -126,7 +126,7 @@ describe('POST /v1/forms/{formId} under attack', () => {
     );
     expect(past.statusCode).toBe(400);
     expect((past.json as { fields: { field: string }[] }).fields.map((f) => f.field)).toEqual(['oneTooMany']);
-  });
+  }, 240_000);
 });
 
 describe('the lead store under a slow, long attack', () => {
@@ -177,5 +177,5 @@ describe('the lead store under a slow, long attack', () => {
     expect(state.profile).toMatchObject({ company: 'Analytical Engines', jobTitle: 'VP Engineering' });
     expect(state.tallies['contact-form']).toMatchObject({ awarded: 25 });
     expect(state.disqualified).toBeNull();
-  });
+  }, 240_000);
 });

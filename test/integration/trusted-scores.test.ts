@@ -114,7 +114,7 @@ describe('order independence on DynamoDB Local (PRODUCT §2.12)', () => {
       expect(stored).toHaveLength(events.length);
       expect(folded(foldEvents(b.leadId, stored, parallel.store.model))).toEqual(folded(b));
     }
-  });
+  }, 240_000);
 
   it('It should give a late event its place in history: repeat bonuses and cap room go by event time', async () => {
     const { store } = makeStore(await freshTable('late'));
@@ -229,7 +229,7 @@ describe('identity on every route (PRODUCT §3.3, §3.5)', () => {
     // The lead's stored events replay to its state.
     const stored = await store.storedEvents(leadIdFor(email), [anonymousId]);
     expect(folded(foldEvents(state.leadId, stored, store.model))).toEqual(folded(state));
-  });
+  }, 240_000);
 });
 
 describe('fast track (PRODUCT §2.13)', () => {
