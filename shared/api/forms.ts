@@ -5,8 +5,6 @@ import type { Profile } from '#shared/scoring/types.ts';
 import { contentEventId, normaliseEmail } from '#shared/store/identity.ts';
 import { isReservedFieldName } from './field-names.ts';
 
-export { STANDARD_FIELDS } from '#shared/scoring/profile.ts';
-
 /** Inputs that are not profile fields. */
 const CONTROL_FIELDS = new Set(['anonymousId', 'submissionId', 'redirect', 'spam', 'emailDomain']);
 const MAX_FIELDS = 40;

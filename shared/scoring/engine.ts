@@ -327,14 +327,3 @@ export function applyEvent(
   const awarded = folded !== state && entry?.eventId === event.id ? entry.rules : NO_CONTRIBUTIONS;
   return { ...observe(folded, model, Math.max(event.occurredAt, state.reported.at)), awarded };
 }
-
-/** True when the changes are worth an event on the bus (anything but a no-op). */
-export function hasChanges(changes: ScoreChanges): boolean {
-  return (
-    changes.scoreAfter !== changes.scoreBefore ||
-    changes.segmentChange !== null ||
-    changes.gradeChange !== null ||
-    changes.thresholdCrossings.length > 0 ||
-    changes.newlyDisqualified !== null
-  );
-}
