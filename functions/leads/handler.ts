@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { getLead, listLeads } from '#shared/api/leads.ts';
+import { getAccount, getLead, listLeads } from '#shared/api/leads.ts';
 import { apiKeyAuth } from '#shared/http/api-key.ts';
 import { json } from '#shared/http/errors.ts';
 import { httpErrors } from '#shared/http/middleware.ts';
@@ -10,7 +10,7 @@ import { observability } from '#shared/logging.ts';
 import { baseEnvSchema, parseEnv } from '#shared/runtime/env.ts';
 import { apiKeyLoader, storeFromEnv } from '#shared/runtime/store.ts';
 
-/** GET /v1/leads and GET /v1/leads/{leadId} (API key): the ranked, explained leads, PRODUCT §6.1. */
+/** GET /v1/leads, GET /v1/leads/{leadId} and GET /v1/accounts/{domain} (API key), PRODUCT §6.1. */
 const env = parseEnv(baseEnvSchema);
 const { logger, metrics } = observability('leads');
 const store = storeFromEnv(env);
@@ -18,6 +18,8 @@ const store = storeFromEnv(env);
 const lambdaHandler = async (event: APIGatewayProxyEventV2) => {
   const leadId = event.pathParameters?.leadId;
   const now = Date.now();
+  if (event.routeKey === 'GET /v1/accounts/{domain}')
+    return json(200, await getAccount(store, event.pathParameters?.domain, now));
   if (leadId !== undefined) return json(200, await getLead(store, leadId, now));
   return json(200, await listLeads(store, event.queryStringParameters ?? {}, now));
 };

@@ -6,10 +6,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { dynamoClient } from '#shared/clients/aws.ts';
+import { documentClient, dynamoClient } from '#shared/clients/aws.ts';
 import { runtimeClientConfig } from '#shared/config/runtime.ts';
 import { observability } from '#shared/logging.ts';
 import { NotificationDedupe } from '#shared/notify/dedupe.ts';
+import { notificationLogger } from '#shared/notify/delivery-log.ts';
 import { createEmailNotifier } from '#shared/notify/email-notifier.ts';
 import { emailTransportFor } from '#shared/notify/email-transport.ts';
 import { leadUrlBase, parseNotifierEnv } from '#shared/notify/env.ts';
@@ -26,6 +27,7 @@ const notify = createEmailNotifier({
   dedupe: new NotificationDedupe({ tableName: env.TABLE_NAME, channel: 'email', client: dynamoClient() }),
   transport: emailTransportFor(env),
   outboxDir: env.LEADSCORE_OUTBOX_DIR,
+  logDelivery: notificationLogger(documentClient(), env.TABLE_NAME, 'email', config),
 });
 
 export const handler = middy(reportNotifications('email', notify, { logger, metrics }))

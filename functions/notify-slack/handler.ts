@@ -5,10 +5,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { dynamoClient } from '#shared/clients/aws.ts';
+import { documentClient, dynamoClient } from '#shared/clients/aws.ts';
 import { runtimeClientConfig } from '#shared/config/runtime.ts';
 import { observability } from '#shared/logging.ts';
 import { NotificationDedupe } from '#shared/notify/dedupe.ts';
+import { notificationLogger } from '#shared/notify/delivery-log.ts';
 import { leadUrlBase, parseNotifierEnv } from '#shared/notify/env.ts';
 import { reportNotifications } from '#shared/notify/reporting.ts';
 import { createSlackNotifier } from '#shared/notify/slack-notifier.ts';
@@ -25,6 +26,7 @@ const notify = createSlackNotifier({
   dedupe: new NotificationDedupe({ tableName: env.TABLE_NAME, channel: 'slack', client: dynamoClient() }),
   webhookUrlFor: webhookUrlResolver(env, config),
   outboxDir: env.LEADSCORE_OUTBOX_DIR,
+  logDelivery: notificationLogger(documentClient(), env.TABLE_NAME, 'slack', config),
 });
 
 export const handler = middy(reportNotifications('slack', notify, { logger, metrics }))

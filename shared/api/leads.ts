@@ -10,6 +10,7 @@ import { DEFAULT_ROUTE_ID } from '#shared/scoring/routing.ts';
 import { accountDomainOf, type LeadItem, stateOf } from '#shared/store/lead-item.ts';
 import type { RankedEntry } from '#shared/store/lead-queries.ts';
 import { RANK_SORT_KEY_PATTERN, rankPartitionKey, rankScoreKey } from '#shared/store/table-definition.ts';
+import { outcomeView } from './outcomes.ts';
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
@@ -88,6 +89,12 @@ export async function getLead(store: Leadscore, leadId: string, now: number) {
     },
     profile: state.profile,
     disqualified: state.disqualified,
+    outcomes: Object.values(state.outcomes ?? {})
+      .map(outcomeView)
+      .sort((a, b) => (a.at < b.at ? -1 : 1)),
+    lifecycleReached: Object.fromEntries(
+      Object.entries(state.reached ?? {}).map(([stage, at]) => [stage, new Date(at).toISOString()]),
+    ),
     kind: item.kind,
     createdAt: item.createdAt,
     history: state.history.map((h) => ({ ...h, at: new Date(h.at).toISOString(), total: round(h.total) })),
@@ -101,16 +108,63 @@ export async function getLead(store: Leadscore, leadId: string, now: number) {
  */
 export async function accountScore(store: Leadscore, domain: string) {
   const { account } = store.model;
-  const Items = await store.repo.accountLeads(domain, account.method === 'topN' ? account.topN : undefined);
-  const scores = Items.map((i) => i.score).filter((s) => s > 0);
-  const sum = scores.reduce((a, b) => a + b, 0);
-  const score = account.method === 'cappedSum' ? Math.min(sum, account.cap ?? sum) : sum;
+  const items = await store.repo.accountLeads(domain, account.method === 'topN' ? account.topN : undefined);
   return {
     domain,
-    score: round(score),
-    segment: bandFor(account.segments, score),
-    leads: Items.length,
-    method: account.method,
+    ...rollUp(
+      store,
+      items.map((i) => i.score),
+    ),
+    leads: items.length,
+  };
+}
+
+/** The account's score from its leads' scores, as the config combines them. */
+function rollUp(store: Leadscore, leadScores: readonly number[]) {
+  const { account } = store.model;
+  const scores = [...leadScores].filter((s) => s > 0).sort((a, b) => b - a);
+  const counted = account.method === 'topN' ? scores.slice(0, account.topN) : scores;
+  const sum = counted.reduce((a, b) => a + b, 0);
+  const score = account.method === 'cappedSum' ? Math.min(sum, account.cap ?? sum) : sum;
+  return { score: round(score), segment: bandFor(account.segments, score), method: account.method };
+}
+
+const domainSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(
+    /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+    'a company domain such as acme.com',
+  );
+
+/**
+ * GET /v1/accounts/{domain} (PRODUCT §6.1): the account score and segment, with its leads
+ * scored as of `now`, highest first. 404 when no lead rolls up into the domain.
+ */
+export async function getAccount(store: Leadscore, domainParam: string | undefined, now: number) {
+  const parsed = domainSchema.safeParse(domainParam ?? '');
+  if (!parsed.success)
+    throw new ValidationError([{ field: 'domain', message: parsed.error.issues[0]!.message }]);
+  const domain = parsed.data;
+  const items = await store.repo.accountLeads(domain);
+  if (items.length === 0)
+    throw new HttpError(404, 'not_found', `no leads for account ${domain}`, [
+      { field: 'domain', message: 'no lead rolls up into this domain' },
+    ]);
+  const leads = items.map((item) => {
+    const { explanation: _, ...summary } = summarise(item, store, now);
+    return summary;
+  });
+  leads.sort((a, b) => b.score - a.score || (a.leadId < b.leadId ? -1 : 1));
+  return {
+    domain,
+    ...rollUp(
+      store,
+      leads.map((l) => l.score),
+    ),
+    leads: leads.length,
+    members: leads,
   };
 }
 

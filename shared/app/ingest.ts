@@ -76,15 +76,24 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * the events it emits (the outbox, read from the table's stream), and retries on conflict. The
  * request never calls EventBridge.
  */
+export interface IngestOptions {
+  /**
+   * Score and store without emitting events (history import, PRODUCT §6.2a): what the lead is
+   * now becomes what was reported, so nothing alerts for it later either.
+   */
+  readonly silent?: boolean;
+}
+
 export async function ingestEvent(
   ctx: IngestContext,
   event: IngestEvent,
   now: number,
+  options: IngestOptions = {},
 ): Promise<IngestResult> {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const target = await resolveTarget(ctx.repo, event);
     if ('rejected' in target) return { status: 'rejected', eventId: event.eventId, ...target.rejected };
-    const decided = await decide(ctx, event, target, now);
+    const decided = await decide(ctx, event, target, now, options);
     if ('throttled' in decided) {
       return { status: 'throttled', eventId: event.eventId, leadId: target.leadId, ...decided.throttled };
     }
@@ -168,6 +177,7 @@ async function decide(
   event: IngestEvent,
   target: Target,
   now: number,
+  options: IngestOptions,
 ): Promise<{ state: LeadState; commit: IngestCommit } | Refusal> {
   const { config, model, repo } = ctx;
   const stored: LeadState = target.item ? stateOf(target.item) : newLeadState(target.leadId, model);
@@ -202,7 +212,7 @@ async function decide(
   const version = (target.item?.version ?? 0) + 1;
   const route = target.kind === 'lead' ? routeFor(state.profile, config) : null;
   const outbox =
-    target.kind === 'lead'
+    target.kind === 'lead' && !options.silent
       ? outgoingEvents({ state, changes, model, config, version, route, now, cause: event.type })
       : [];
   const lead = toLeadItem({

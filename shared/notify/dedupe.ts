@@ -94,6 +94,7 @@ export class NotificationDedupe {
   readonly #pollMs: number;
   readonly #reserveMs: number;
   readonly #waitWithoutContextMs: number;
+  readonly #store: DynamoDBPersistenceLayer;
 
   constructor(options: NotificationDedupeOptions) {
     this.#config = new IdempotencyConfig({
@@ -109,6 +110,7 @@ export class NotificationDedupe {
       expiryAttr: TABLE_KEYS.ttl,
       awsSdkV3Client: options.client,
     });
+    this.#store = persistenceStore;
     this.#run = makeIdempotent((_key: { eventId: string }, deliver: Deliver) => deliver(), {
       persistenceStore,
       config: this.#config,
@@ -150,6 +152,15 @@ export class NotificationDedupe {
     }
   }
 
+  /**
+   * Deletes the dedupe record of one event, if any (erasing a lead, PRODUCT §6.1). The record
+   * holds only a hash of the event id and the delivery receipt, and expires in days anyway.
+   */
+  async forget(eventId: string): Promise<void> {
+    this.#store.configure({ config: this.#config, keyPrefix: DEDUPE_KEY_PREFIX });
+    await this.#store.deleteRecord({ eventId });
+  }
+
   async #attempt<R extends JsonValue>(
     eventId: string,
     deliver: () => Promise<R>,
@@ -163,4 +174,14 @@ export class NotificationDedupe {
     })) as R;
     return { status: ran ? 'delivered' : 'duplicate', receipt };
   }
+}
+
+/** Forgets an event's dedupe records on every channel (see {@link NotificationDedupe.forget}). */
+export function notificationForgetter(options: Pick<NotificationDedupeOptions, 'tableName' | 'client'>) {
+  const channels = (['slack', 'email'] as const).map(
+    (channel) => new NotificationDedupe({ ...options, channel }),
+  );
+  return async (eventId: string): Promise<void> => {
+    await Promise.all(channels.map((dedupe) => dedupe.forget(eventId)));
+  };
 }

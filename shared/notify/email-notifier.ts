@@ -19,6 +19,8 @@ export interface EmailNotifierDeps {
   transport?: EmailTransport;
   /** Local outbox directory (`LEADSCORE_OUTBOX_DIR`), if any. */
   outboxDir?: string;
+  /** Records the delivery in the lead's log (see SlackNotifierDeps.logDelivery). Idempotent. */
+  logDelivery?: (leadId: string, notificationId: string) => Promise<void>;
 }
 
 /** Handles one EventBridge delivery to the email notifier; throws when it could not deliver. */
@@ -71,6 +73,7 @@ export function createEmailNotifier(deps: EmailNotifierDeps): EmailNotifier {
       },
       context,
     );
+    await deps.logDelivery?.(detail.leadId, notificationId);
     return {
       ...routed,
       status: outcome.status === 'delivered' ? 'sent' : 'duplicate',

@@ -18,6 +18,11 @@ export interface SlackNotifierDeps {
   webhookUrlFor: WebhookUrlResolver;
   /** Local outbox directory (`LEADSCORE_OUTBOX_DIR`), if any. */
   outboxDir?: string;
+  /**
+   * Records a delivered (or already delivered) notification in the lead's log, which erasing
+   * the lead removes with the dedupe records it names (PRODUCT §6.1). Idempotent.
+   */
+  logDelivery?: (leadId: string, notificationId: string) => Promise<void>;
   /** Posts to a webhook (default: {@link postToSlack} with its retries). */
   post?: (webhookUrl: string, message: SlackMessage) => Promise<unknown>;
 }
@@ -74,6 +79,7 @@ export function createSlackNotifier(deps: SlackNotifierDeps): SlackNotifier {
       },
       context,
     );
+    await deps.logDelivery?.(detail.leadId, notificationId);
     return {
       ...base,
       status: outcome.status === 'delivered' ? 'sent' : 'duplicate',

@@ -11,6 +11,7 @@ import {
   thresholdsAt,
 } from './evaluate.ts';
 import { type CompiledEngagementRule, type CompiledModel, gradeFor } from './model.ts';
+import { foldOutcome, outcomeKindOf, reachedAfter } from './outcomes.ts';
 import { hasFields, mergeProfile, profileComponents } from './profile.ts';
 import type {
   EventKey,
@@ -213,6 +214,8 @@ export function foldEvent(state: LeadState, event: ScoringEvent, model: Compiled
   if (isLate(state, event)) {
     throw new LateEventError(`event ${event.id} comes before the lead's newest event ${state.last?.id}`);
   }
+  const outcome = outcomeKindOf(event.type);
+  if (outcome !== null) return foldOutcome(state, outcome, event, model);
   const t = event.occurredAt;
   const before = breakdownAt(state, model, t).total;
   const armed = thresholdsAt(model, state.thresholds, t, before, state.disqualified !== null);
@@ -237,6 +240,7 @@ export function foldEvent(state: LeadState, event: ScoringEvent, model: Compiled
   const total = breakdownAt(parts, model, t).total;
   const thresholds = thresholdsAt(model, armed, t, total, disqualified, engagement.fastTracks);
   const moved = engagement.awarded.length > 0 || profileChanged || thresholds !== state.thresholds;
+  const lifecycle = lifecycleAfter(model, state.lifecycle, state.thresholds, thresholds);
   return {
     leadId: state.leadId,
     modelVersion: model.version,
@@ -249,7 +253,9 @@ export function foldEvent(state: LeadState, event: ScoringEvent, model: Compiled
     windows: engagement.windows,
     thresholds,
     disqualified: components.disqualified,
-    lifecycle: lifecycleAfter(model, state.lifecycle, state.thresholds, thresholds),
+    lifecycle,
+    reached: reachedAfter(state, lifecycle, t),
+    outcomes: state.outcomes,
     eventCount: state.eventCount + 1,
     last: keyOf(event),
     history: moved

@@ -53,7 +53,34 @@ export interface RuleContribution {
   readonly points: number;
 }
 
-export type Lifecycle = 'lead' | 'mql' | 'sql' | 'customer' | 'lost';
+/**
+ * Where a lead stands with sales: `lead` → `mql` → `sql` by thresholds (or sales accepting it),
+ * then `customer`, `lost` or `disqualified` by the outcomes sales report (PRODUCT §6.2).
+ */
+export type Lifecycle = 'lead' | 'mql' | 'sql' | 'customer' | 'lost' | 'disqualified';
+
+export type OutcomeKind = 'sql' | 'converted' | 'lost' | 'disqualified';
+
+/**
+ * An outcome sales reported, kept with the score, segment and grade the lead had when it was
+ * reached (decay to that instant applied), and the rules behind that score: what the model
+ * report and training judge the model by (PRODUCT §6.2–§6.4).
+ */
+export interface OutcomeRecord {
+  readonly kind: OutcomeKind;
+  /** Epoch ms the outcome was reached (the event's time). */
+  readonly at: number;
+  readonly value?: number;
+  readonly currency?: string;
+  readonly reason?: string;
+  readonly score: number;
+  readonly segment: string;
+  readonly grade: string;
+  /** Rules that had fired by then: times fired (fit and source rules: 1). */
+  readonly hits: Readonly<Record<string, number>>;
+  /** Points each rule contributed to `score` then (engagement after decay). */
+  readonly points: Readonly<Record<string, number>>;
+}
 
 /** One entry of the audit trail: a change of score and its cause. */
 export interface HistoryEntry {
@@ -124,6 +151,10 @@ export interface LeadState {
   readonly thresholds: Readonly<Record<string, ThresholdState>>;
   readonly disqualified: { readonly ruleId: string; readonly reason: string } | null;
   readonly lifecycle: Lifecycle;
+  /** When the lead first reached each lifecycle stage (epoch ms); absent on leads stored before. */
+  readonly reached?: Readonly<Partial<Record<Lifecycle, number>>>;
+  /** The outcomes sales reported, by kind (one of each; see outcomes.ts). */
+  readonly outcomes?: Readonly<Partial<Record<OutcomeKind, OutcomeRecord>>>;
   readonly eventCount: number;
   /** The newest event folded in; an event at or before it is late and needs a replay. */
   readonly last: EventKey | null;

@@ -205,7 +205,7 @@ export async function queryAccountLeads(
   tableName: string,
   domain: string,
   limit?: number,
-): Promise<{ leadId: string; score: number }[]> {
+): Promise<LeadItem[]> {
   const ids: string[] = [];
   let cursor: Record<string, unknown> | undefined;
   do {
@@ -223,7 +223,7 @@ export async function queryAccountLeads(
     cursor = page.LastEvaluatedKey;
   } while (cursor);
   const items = await getLeadItems(doc, tableName, ids);
-  const leads = [...items.values()].map((item) => ({ leadId: item.leadId, score: item.score }));
+  const leads = [...items.values()];
   leads.sort((a, b) => b.score - a.score || (a.leadId < b.leadId ? -1 : 1));
   return limit === undefined ? leads : leads.slice(0, limit);
 }

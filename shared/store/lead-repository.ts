@@ -1,4 +1,5 @@
 import {
+  BatchWriteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -48,6 +49,8 @@ export interface IngestCommit {
 export type CommitOutcome = 'committed' | 'duplicate' | 'conflict';
 
 const CHECKPOINT_KEY = { pk: 'JOB#decay', sk: 'CHECKPOINT' };
+/** Sort key prefix of a lead's notification log (`NOTE#<channel>#<event id>`). */
+export const NOTIFICATION_SK_PREFIX = 'NOTE#';
 
 interface CancellationError {
   name: string;
@@ -184,6 +187,89 @@ export class LeadRepository {
     } catch (error) {
       if ((error as Error).name === 'ConditionalCheckFailedException') return false;
       throw error;
+    }
+  }
+
+  /**
+   * Erases a lead (PRODUCT §6.1, GDPR): every item of its partition (events, outcomes, the
+   * notification log) and of its merged visitors' partitions, then the visitor records, then
+   * the lead record last, so an erasure cut short is finished by running it again. Returns
+   * the items deleted (0: nothing was there).
+   */
+  async eraseLead(
+    leadId: string,
+    forgetNotification: (eventId: string) => Promise<void>,
+  ): Promise<{ deleted: number; notifications: string[] }> {
+    const lead = await this.getLead(leadId);
+    const visitors = (lead?.anonymousIds ?? []).map(anonymousLeadIdFor);
+    let deleted = 0;
+    const notifications: string[] = [];
+    for (const partition of [...visitors, leadId]) {
+      const keys = await this.#partitionKeys(partition);
+      for (const key of keys) {
+        if (!key.sk.startsWith(NOTIFICATION_SK_PREFIX)) continue;
+        // NOTE#<channel>#<event id>: the dedupe records go before the log that names them.
+        const eventId = key.sk.slice(NOTIFICATION_SK_PREFIX.length).split('#').slice(1).join('#');
+        await forgetNotification(eventId);
+        notifications.push(eventId);
+      }
+      const others = keys.filter((k) => k.sk !== 'LEAD');
+      await this.#deleteKeys(others);
+      deleted += others.length;
+    }
+    const records = [...visitors, leadId].map(leadKey);
+    await this.#deleteKeys(records);
+    deleted += lead ? records.length : 0;
+    return { deleted, notifications };
+  }
+
+  /** Records that a notification about the lead was delivered (its log, erased with it). */
+  async logNotification(leadId: string, channel: string, eventId: string, at: string, expiresAt: number) {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: leadKey(leadId).pk,
+          sk: `${NOTIFICATION_SK_PREFIX}${channel}#${eventId}`,
+          channel,
+          eventId,
+          at,
+          expiresAt,
+        },
+      }),
+    );
+  }
+
+  async #partitionKeys(leadId: string): Promise<{ pk: string; sk: string }[]> {
+    const keys: { pk: string; sk: string }[] = [];
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': leadKey(leadId).pk },
+          ProjectionExpression: 'pk, sk',
+          ExclusiveStartKey: cursor,
+        }),
+      );
+      for (const item of page.Items ?? []) keys.push({ pk: String(item.pk), sk: String(item.sk) });
+      cursor = page.LastEvaluatedKey;
+    } while (cursor);
+    return keys;
+  }
+
+  /** Deletes items by key, 25 per BatchWriteItem, retrying what DynamoDB left unprocessed. */
+  async #deleteKeys(keys: readonly { pk: string; sk: string }[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 25) {
+      let requests = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
+      for (let attempt = 0; requests.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
+        const result = await this.doc.send(
+          new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
+        );
+        requests = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+      }
     }
   }
 

@@ -24,7 +24,16 @@ interface Statement {
   Effect: string;
 }
 
-const FUNCTIONS = ['forms', 'events', 'leads', 'decay', 'notify-slack', 'notify-email'] as const;
+const FUNCTIONS = [
+  'forms',
+  'events',
+  'leads',
+  'outcomes',
+  'erase',
+  'decay',
+  'notify-slack',
+  'notify-email',
+] as const;
 const fnName = (name: string) => `leadscore-example-${name}`;
 
 let synth: SynthesizedStack;
@@ -209,6 +218,13 @@ describe('Leadscore-example: least privilege', () => {
       'dynamodb:GetItem',
       'dynamodb:BatchGetItem',
     ]);
+    // Outcomes write one lead's events; erasure deletes a lead's partition in batches.
+    expect(statementsOf('outcomes').flatMap(actionsOf)).toEqual(
+      expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']),
+    );
+    expect(statementsOf('erase').flatMap(actionsOf)).toEqual(
+      expect.arrayContaining(['dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem']),
+    );
     for (const notifier of ['notify-slack', 'notify-email']) {
       const actions = statementsOf(notifier).flatMap(actionsOf);
       expect(actions).not.toContain('dynamodb:Query');
@@ -216,13 +232,13 @@ describe('Leadscore-example: least privilege', () => {
     }
   });
 
-  it('It should let only the functions that publish put events, on the client bus only', () => {
+  it('It should let only the outbox relay put events, on the client bus only (requests and decay never publish)', () => {
     const busArn = {
       'Fn::GetAtt': [logicalIdOf('AWS::Events::EventBus', { Name: 'leadscore-example' }), 'Arn'],
     };
     for (const name of FUNCTIONS) {
       const puts = statementsOf(name).filter((s) => actionsOf(s).some((a) => a.startsWith('events:')));
-      if (['forms', 'events', 'decay'].includes(name)) {
+      if (name === 'outbox-relay') {
         expect(puts.map((s) => [actionsOf(s), s.Resource])).toEqual([[['events:PutEvents'], busArn]]);
       } else {
         expect(puts).toEqual([]);
@@ -241,6 +257,8 @@ describe('Leadscore-example: least privilege', () => {
         .flatMap(resourcesOf);
     expect(secretsOf('events')).toEqual([apiKey]);
     expect(secretsOf('leads')).toEqual([apiKey]);
+    expect(secretsOf('outcomes')).toEqual([apiKey]);
+    expect(secretsOf('erase')).toEqual([apiKey]);
     expect(secretsOf('notify-slack')).toEqual([slack]);
     for (const name of ['forms', 'decay', 'notify-email']) expect(secretsOf(name)).toEqual([]);
   });

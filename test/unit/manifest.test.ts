@@ -18,7 +18,7 @@ describe('Function manifest', () => {
     expect(new Set(keys).size).toBe(keys.length);
   });
 
-  it('It should give every public route a reason and keep the events and leads APIs behind the API key', () => {
+  it('It should give every public route a reason and keep every other API behind the API key', () => {
     for (const route of httpRoutes()) {
       if (route.auth === 'public') expect(route.publicReason.length, route.key).toBeGreaterThan(20);
     }
@@ -28,6 +28,9 @@ describe('Function manifest', () => {
       'POST /v1/events': 'apiKey',
       'GET /v1/leads': 'apiKey',
       'GET /v1/leads/{leadId}': 'apiKey',
+      'GET /v1/accounts/{domain}': 'apiKey',
+      'POST /v1/leads/{leadId}/outcome': 'apiKey',
+      'DELETE /v1/leads/{leadId}': 'apiKey',
     });
   });
 });
