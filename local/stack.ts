@@ -32,6 +32,7 @@ import { applyFunctionEnvironment, localFunctionEnvironment } from './function-e
 import { type AccessLogEntry, type HttpApiServer, type HttpRoute, startHttpApi } from './http-api.ts';
 import { type HandlerModule, invokeHandler, loadHandlerModule } from './lambda-runtime.ts';
 import { type LocalSchedule, startSchedule } from './scheduler.ts';
+import { removeStackFile, writeStackFile } from './stack-file.ts';
 import { type StreamTrigger, startStreamTrigger } from './stream-trigger.ts';
 
 /** The kinds of trigger the local stack emulates: it runs every function of the manifest they invoke. */
@@ -234,8 +235,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   // Stopped in this order: no new requests, no new runs, deliveries drained, then the database.
   const cleanups: Partial<Record<keyof typeof state, () => Promise<void>>> = {};
+  let stackFileWritten = false;
   const stopAll = async () => {
     for (const key of STOP_ORDER) state[key] = 'stopping';
+    if (stackFileWritten) {
+      stackFileWritten = false;
+      await removeStackFile(dataDir).catch((error: unknown) => log(`shutdown: stack file: ${String(error)}`));
+    }
     for (const key of STOP_ORDER) {
       await cleanups[key]?.().catch((error: unknown) => log(`shutdown: ${key}: ${String(error)}`));
       delete cleanups[key];
@@ -386,6 +392,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     state.scheduler = 'ok';
     state.http = 'ok';
 
+    await writeStackFile(dataDir, {
+      client,
+      pid: process.pid,
+      dynamoEndpoint,
+      tableName,
+      apiUrl: `${http.url}/v1`,
+      startedAt: new Date().toISOString(),
+    });
+    stackFileWritten = true;
     let stopping: Promise<void> | undefined;
     return {
       urls: {

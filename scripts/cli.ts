@@ -1,11 +1,16 @@
 /**
  * The operator CLI (PRODUCT §7.3): `npm run leadscore -- <command>`. Validates client
- * configurations, simulates a model on an events file, and runs the decay job by hand against
- * local or deployed tables. Exit codes: 0 done, 1 errors found or failure, 2 wrong usage.
+ * configurations, simulates a model on an events file, runs the decay job by hand, imports a
+ * CRM history, reports on the model and trains the predictive one, against the local data
+ * directory or deployed tables. Exit codes: 0 done, 1 errors found or failure, 2 wrong usage.
  */
 import { ConfigError } from '#shared/config/load.ts';
 import { decayCommand } from './cli/decay.ts';
+import { importCommand } from './cli/import.ts';
+import { reportCommand } from './cli/report.ts';
 import { simulateCommand } from './cli/simulate.ts';
+import { openTarget } from './cli/target.ts';
+import { trainCommand } from './cli/train.ts';
 import { CliError, USAGE, UsageError } from './cli/usage.ts';
 import { validateCommand } from './cli/validate.ts';
 
@@ -13,6 +18,13 @@ const COMMANDS: Record<string, (args: string[]) => number | Promise<number>> = {
   validate: validateCommand,
   simulate: simulateCommand,
   decay: decayCommand,
+  import: (args) =>
+    importCommand(args, async (target) => {
+      const opened = await openTarget(target, (line) => console.error(line));
+      return { sink: opened.app, describe: opened.describe, close: () => opened.close() };
+    }),
+  report: reportCommand,
+  train: trainCommand,
 };
 
 /** Runs one command line; returns the exit code. */

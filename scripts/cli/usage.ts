@@ -32,6 +32,38 @@ Commands:
                       the default credentials and region)
       --table         table name (default: leadscore-<client>)
 
+  import <file.csv> [--id-column <name>] [--outcome-column <name> --converted-value <v>]
+         [--missing <v1,v2,...>] [--events <file.ndjson>] [--dry-run] [--json]
+      Imports past leads and their outcomes from a CRM export (one lead per row, header row):
+      the email column (or --id-column: synthetic <id>@import.invalid addresses), outcome
+      (converted/lost/blank, or --outcome-column with --converted-value; other values lost),
+      optional createdAt, outcomeAt, value, currency; every other column a profile attribute.
+      Imported leads are scored by the current model without alerts; re-running changes nothing.
+      --missing       placeholder values read as missing (default: Select,N/A,NA,#N/A,null,
+                      nil,none,NaN,unknown,undefined,-,--,?); blank is always missing
+      --events        NDJSON events for those leads, as for simulate (occurredAt required)
+      --dry-run       read and check everything, write nothing
+
+  report [--out report.html] [--json] [--seed 1]
+      Judges the model by the outcomes sales reported: conversion by segment, score band and
+      grade, gains and lift, ROC with AUC and its 95% bootstrap interval, calibration, median
+      days MQL → conversion, rule weights among converters. --out writes one HTML file with
+      the charts (opens offline); --json prints the figures.
+
+  train [--json] [--keep <field,...>] [--holdout 0.3] [--seed 1] [--lambda <l>]
+        [--min-outcomes 50] [--out predictive.yaml] [--weight 30]
+      Trains a regularised logistic regression on rule hits and profile attributes and judges
+      it on a holdout next to the current rules; suggests points for the rules; leaves out
+      attributes that leak the outcome (filled in by sales) unless --keep names them. Refuses,
+      saying how many more outcomes are needed, with fewer than --min-outcomes of a class.
+      --out writes the model.predictive block that blends it into the score (weight points at
+      probability 1).
+
+Where import, report and train read and write: --endpoint <url> [--table <name>] (a DynamoDB
+Local), --table <name> alone (the deployed table in AWS, default credentials and region), else
+the local data directory (LEADSCORE_DATA_DIR, .leadscore): the running npm start, or an
+embedded DynamoDB Local on its database when npm start is not running.
+
 Options of every command: --help. --client defaults to LEADSCORE_CLIENT, else example.
 Exit codes: 0 done, 1 errors found or the command failed, 2 wrong usage.`;
 

@@ -10,13 +10,15 @@ const SILENT = { silent: true } as const;
 
 /**
  * Imports one lead of a CRM export (PRODUCT §6.2a): its row becomes a trusted `lead.imported`
- * event at its creation time (the id is a hash of its content, so the same row again is a
- * duplicate and a changed row updates the profile), and its outcome an outcome event. Scored by
- * the current model, silently: nothing is published, now or by a later decay.
+ * event at its creation time (the id is a hash of its id and attributes, so the same row again
+ * is a duplicate, even when its times default to the import's start, and a changed row updates
+ * the profile), and its outcome an outcome event. An outcome already stored is kept (the first
+ * import of it wins; correct one through the API). Scored by the current model, silently:
+ * nothing is published, now or by a later decay.
  */
 export async function importLead(ctx: IngestContext, lead: ImportedLead, now: number): Promise<ImportStatus> {
   const digest = createHash('sha256')
-    .update(JSON.stringify([lead.createdAt, lead.profile]))
+    .update(JSON.stringify([lead.sourceId, lead.profile]))
     .digest('base64url')
     .slice(0, 22);
   const created = await ingestEvent(
@@ -50,7 +52,7 @@ export async function importLead(ctx: IngestContext, lead: ImportedLead, now: nu
       SILENT,
     );
     if (outcome.status === 'created') status = 'imported';
-    if (outcome.status === 'conflict') throw new ImportRejectedError(outcome.reason, outcome.field);
+    if (outcome.status === 'notFound') throw new ImportRejectedError(outcome.reason, outcome.field);
   }
   return status;
 }

@@ -11,7 +11,7 @@ export interface ImportedLead {
   readonly email: string;
   /** The row's source id (the id column's value, or the email), for the summary and idempotency. */
   readonly sourceId: string;
-  /** Epoch ms the lead was created (`createdAt` column); the import's start time when absent. */
+  /** Epoch ms the lead was created (`createdAt`; else `outcomeAt`; else the import's start). */
   readonly createdAt: number;
   /** Every other column: numbers parsed, blank and placeholder values left out. */
   readonly profile: Profile;

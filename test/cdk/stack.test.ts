@@ -236,7 +236,7 @@ describe('Leadscore-example: least privilege', () => {
     const busArn = {
       'Fn::GetAtt': [logicalIdOf('AWS::Events::EventBus', { Name: 'leadscore-example' }), 'Arn'],
     };
-    for (const name of FUNCTIONS) {
+    for (const name of [...FUNCTIONS, 'outbox-relay'] as const) {
       const puts = statementsOf(name).filter((s) => actionsOf(s).some((a) => a.startsWith('events:')));
       if (name === 'outbox-relay') {
         expect(puts.map((s) => [actionsOf(s), s.Resource])).toEqual([[['events:PutEvents'], busArn]]);
