@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { BUILT_IN_LISTS, conditionSchema, conditionsSchema } from './conditions.ts';
+import { predictiveSchema } from './predictive.ts';
 
 /**
  * The client configuration: one file per client (`clients/<name>.yaml`), which is both the
@@ -289,6 +290,9 @@ export const modelSchema = z
         segments: [{ name: 'hot', min: 200 }, { name: 'warm', min: 100 }, { name: 'cold' }],
       })
       .describe('Account score: leads of one company (email domain) rolled up.'),
+    predictive: predictiveSchema
+      .optional()
+      .describe('Opt-in blend of a trained model (`leadscore train --out`): its own explanation line.'),
   })
   .strict();
 

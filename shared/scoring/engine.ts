@@ -12,6 +12,7 @@ import {
 } from './evaluate.ts';
 import { type CompiledEngagementRule, type CompiledModel, gradeFor } from './model.ts';
 import { foldOutcome, outcomeKindOf, reachedAfter } from './outcomes.ts';
+import { predictivePoints } from './predictive.ts';
 import { hasFields, mergeProfile, profileComponents } from './profile.ts';
 import type {
   EventKey,
@@ -236,7 +237,14 @@ export function foldEvent(state: LeadState, event: ScoringEvent, model: Compiled
   const disqualified = components.disqualified !== null;
   const grade = gradeFor(model.grades, components.fit.score);
   const engagement = scoreEngagement(state, event, model, grade, disqualified);
-  const parts = { fit: components.fit, source: components.source, pool: engagement.pool };
+  // The blend's inputs change only with the profile or a rule firing: computed then (and once).
+  const predictive =
+    model.predictive === null
+      ? undefined
+      : profileChanged || engagement.tallies !== state.tallies || state.predictive === undefined
+        ? predictivePoints(model, profile, components, engagement.tallies)
+        : state.predictive;
+  const parts = { fit: components.fit, source: components.source, pool: engagement.pool, predictive };
   const total = breakdownAt(parts, model, t).total;
   const thresholds = thresholdsAt(model, armed, t, total, disqualified, engagement.fastTracks);
   const moved = engagement.awarded.length > 0 || profileChanged || thresholds !== state.thresholds;
@@ -249,6 +257,7 @@ export function foldEvent(state: LeadState, event: ScoringEvent, model: Compiled
     fit: components.fit,
     source: components.source,
     pool: engagement.pool,
+    predictive,
     tallies: engagement.tallies,
     windows: engagement.windows,
     thresholds,

@@ -18,9 +18,12 @@ export const HISTORY_LIMIT = 20;
 const BELOW: ThresholdState = Object.freeze({ above: false, ups: 0 });
 const NO_CROSSINGS: readonly ThresholdCrossing[] = Object.freeze([]);
 
-/** The lead's score at `t`: fit and source never decay; engagement does, floored at zero. */
+/**
+ * The lead's score at `t`: fit and source never decay; engagement does, floored at zero; the
+ * predictive blend, if any, is constant between events.
+ */
 export function breakdownAt(
-  state: Pick<LeadState, 'fit' | 'source' | 'pool'>,
+  state: Pick<LeadState, 'fit' | 'source' | 'pool' | 'predictive'>,
   model: CompiledModel,
   t: number,
 ): ScoreBreakdown {
@@ -28,7 +31,8 @@ export function breakdownAt(
   const engagement = Math.max(0, pool.pos + pool.neg) * state.source.multiplier;
   const fit = state.fit.score;
   const source = state.source.points;
-  return { fit, source, engagement, total: fit + source + engagement };
+  const predictive = model.predictive === null ? 0 : (state.predictive?.points ?? 0);
+  return { fit, source, engagement, predictive, total: fit + source + engagement + predictive };
 }
 
 export const thresholdState = (states: LeadState['thresholds'], name: string): ThresholdState =>

@@ -3,7 +3,7 @@ import { classify } from './evaluate.ts';
 import type { CompiledModel } from './model.ts';
 import type { LeadState } from './types.ts';
 
-export type ExplanationKind = 'fit' | 'source' | 'engagement' | 'floor' | 'multiplier';
+export type ExplanationKind = 'fit' | 'source' | 'engagement' | 'floor' | 'multiplier' | 'predictive';
 
 /** One line of an explanation; the lines' points sum to the total score. */
 export interface ExplanationLine {
@@ -35,6 +35,8 @@ export interface Explanation {
   readonly fit: number;
   readonly source: number;
   readonly engagement: number;
+  /** The predictive blend's points (0 without one). */
+  readonly predictive: number;
   readonly segment: string;
   readonly grade: string;
   readonly disqualified: LeadState['disqualified'];
@@ -47,8 +49,8 @@ export const fmt = (n: number) => (Math.round(n * 100) / 100).toString();
 /**
  * Accounts for every point of a lead's score at `now` (PRODUCT §2.12): each fit and source
  * rule, and each engagement rule with the points it awarded and what is left of them after
- * decay (no lump "decay" line), then the zero floor and the source multiplier. The lines sum to
- * the total. A fast track that holds a threshold is said as well.
+ * decay (no lump "decay" line), then the zero floor, the source multiplier and the predictive
+ * blend. The lines sum to the total. A fast track that holds a threshold is said as well.
  */
 export function explain(state: LeadState, model: CompiledModel, now: number): Explanation {
   const classification = classify(state, model, now);
@@ -101,6 +103,14 @@ export function explain(state: LeadState, model: CompiledModel, now: number): Ex
       text: `source multiplier ×${state.source.multiplier}: ${fmt(multiplied)}`,
     });
   }
+  if (state.predictive !== undefined && model.predictive !== null) {
+    const { probability, points } = state.predictive;
+    lines.push({
+      kind: 'predictive',
+      points,
+      text: `predictive model: ${fmt(probability * 100)}% likely to convert × ${model.predictive.weight}: ${fmt(points)}`,
+    });
+  }
   const fastTrack: FastTrackNote[] = [];
   for (const [threshold, t] of Object.entries(classification.thresholds)) {
     if (
@@ -125,6 +135,7 @@ export function explain(state: LeadState, model: CompiledModel, now: number): Ex
     fit: breakdown.fit,
     source: breakdown.source,
     engagement: breakdown.engagement,
+    predictive: breakdown.predictive,
     segment: classification.segment,
     grade: classification.grade,
     disqualified: state.disqualified,

@@ -1,3 +1,4 @@
+import type { PredictiveModel } from '#shared/analytics/train.ts';
 import type { Band, ClientConfig, EngagementRule, ModelConfig } from '#shared/config/schema.ts';
 import { compileConditions, type Predicate } from './conditions.ts';
 
@@ -105,6 +106,8 @@ export interface CompiledModel {
   readonly segments: readonly Band[];
   readonly grades: ModelConfig['grades'];
   readonly account: ModelConfig['account'];
+  /** The opt-in predictive blend (PRODUCT §6.4), or null. */
+  readonly predictive: { readonly weight: number; readonly model: PredictiveModel } | null;
 }
 
 const cache = new WeakMap<object, CompiledModel>();
@@ -187,6 +190,9 @@ export function compileModel(config: Pick<ClientConfig, 'model' | 'lists'>): Com
     segments: model.segments,
     grades: model.grades,
     account: model.account,
+    predictive: model.predictive
+      ? { weight: model.predictive.weight, model: model.predictive.model as PredictiveModel }
+      : null,
   };
   cache.set(config, compiled);
   return compiled;

@@ -137,6 +137,11 @@ export interface LeadState {
   };
   readonly pool: EngagementPool;
   /**
+   * The predictive blend's probability and points (PRODUCT §6.4) as of the last event; absent
+   * when the model has no blend.
+   */
+  readonly predictive?: { readonly probability: number; readonly points: number };
+  /**
    * What each engagement rule has given, by rule id. In memory a rule that never fired may be
    * present with the value undefined (the engine copies records from a fixed per-model layout,
    * which keeps copying cheap); such keys vanish when the state is stored as JSON.
@@ -185,6 +190,8 @@ export interface ScoreBreakdown {
   readonly fit: number;
   readonly source: number;
   readonly engagement: number;
+  /** The predictive blend's points (0 without one). */
+  readonly predictive: number;
   readonly total: number;
 }
 

@@ -83,6 +83,7 @@ describe('engagement points from the background tables', () => {
       fit: 0,
       source: 0,
       engagement: points,
+      predictive: 0,
       total: points,
     });
   });
@@ -261,9 +262,9 @@ describe('lead source weighting', () => {
       profileEvent(T0, { ...neutral, source: 'linkedin-ads' }),
       event('form_submit', T0, { formId: 'contact' }),
     ]);
-    expect(scoreAt(state, model, T0)).toEqual({ fit: 0, source: 5, engagement: 30, total: 35 });
+    expect(scoreAt(state, model, T0)).toEqual({ fit: 0, source: 5, engagement: 30, predictive: 0, total: 35 });
     // The multiplier applies to decayed engagement; source points never decay.
-    expect(scoreAt(state, model, T0 + 7 * DAY)).toEqual({ fit: 0, source: 5, engagement: 15, total: 20 });
+    expect(scoreAt(state, model, T0 + 7 * DAY)).toEqual({ fit: 0, source: 5, engagement: 15, predictive: 0, total: 20 });
   });
 
   it('It should add 10 points for referrals without weighting engagement', () => {
@@ -271,7 +272,7 @@ describe('lead source weighting', () => {
       profileEvent(T0, { ...neutral, source: 'referral' }),
       event('form_submit', T0, { formId: 'contact' }),
     ]);
-    expect(scoreAt(state, model, T0)).toEqual({ fit: 0, source: 10, engagement: 25, total: 35 });
+    expect(scoreAt(state, model, T0)).toEqual({ fit: 0, source: 10, engagement: 25, predictive: 0, total: 35 });
   });
 });
 
@@ -282,6 +283,7 @@ describe('decay', () => {
       fit: 45,
       source: 0,
       engagement: 12.5,
+      predictive: 0,
       total: 57.5,
     });
     expect(scoreAt(state, model, T0 + 14 * DAY).engagement).toBe(6.25);
