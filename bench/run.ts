@@ -13,6 +13,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   decay: () => import('./decay.ts'),
   list: () => import('./list.ts'),
   cost: () => import('./cost.ts'),
+  train: () => import('./train.ts'),
 };
 
 export class UnknownBenchError extends Error {
