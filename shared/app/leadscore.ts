@@ -16,6 +16,7 @@ import {
 } from './ingest.ts';
 import { modelRows } from './model-data.ts';
 import { type OutcomeCommand, type OutcomeResult, recordOutcome } from './outcome.ts';
+import { type RescoreOptions, type RescoreReport, runRescore } from './rescore.ts';
 
 /**
  * The application layer of one client: its model, its repository, and the use cases the
@@ -49,6 +50,11 @@ export class Leadscore implements ImportSink {
 
   decay(now: number, options?: DecayOptions): Promise<DecayReport> {
     return runDecay(this, now, options);
+  }
+
+  /** Refolds every lead under the configured model (PRODUCT §6.5): resumable, within a budget. */
+  rescore(now: number = Date.now(), options?: RescoreOptions): Promise<RescoreReport> {
+    return runRescore(this, now, options);
   }
 
   /** Records an outcome sales reported (PRODUCT §6.2): idempotent, kept with the score then. */

@@ -36,6 +36,8 @@ export interface LeadItem {
   /** Anonymous form posts in the current clock hour (a per-lead rate limit, PRODUCT §3.7). */
   formRate?: { hour: number; count: number };
   nextChangeAt?: string;
+  /** Set by a rescore that changed the lead: when, and from which model version and score. */
+  rescored?: { at: string; fromModelVersion: string; fromScore: number };
   modelVersion: string;
   createdAt: string;
   updatedAt: string;

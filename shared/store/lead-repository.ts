@@ -49,6 +49,12 @@ export interface IngestCommit {
 export type CommitOutcome = 'committed' | 'duplicate' | 'conflict';
 
 const CHECKPOINT_KEY = { pk: 'JOB#decay', sk: 'CHECKPOINT' };
+const BATCH_WRITE_SIZE = 25;
+const BATCH_WRITE_ROUNDS = 20;
+type BatchRequest =
+  | { PutRequest: { Item: Record<string, unknown> } }
+  | { DeleteRequest: { Key: Record<string, unknown> } };
+
 /** Sort key prefix of a lead's notification log (`NOTE#<channel>#<event id>`). */
 export const NOTIFICATION_SK_PREFIX = 'NOTE#';
 
@@ -261,16 +267,81 @@ export class LeadRepository {
 
   /** Deletes items by key, 25 per BatchWriteItem, retrying what DynamoDB left unprocessed. */
   async #deleteKeys(keys: readonly { pk: string; sk: string }[]): Promise<void> {
-    for (let i = 0; i < keys.length; i += 25) {
-      let requests = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
-      for (let attempt = 0; requests.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
-        const result = await this.doc.send(
-          new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
-        );
-        requests = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
-      }
+    for (let i = 0; i < keys.length; i += BATCH_WRITE_SIZE) {
+      await this.#batchWrite(keys.slice(i, i + BATCH_WRITE_SIZE).map((Key) => ({ DeleteRequest: { Key } })));
     }
+  }
+
+  /**
+   * Puts items exactly as given, 25 per BatchWriteItem with `parallel` requests in flight: the
+   * fast way to fill a benchmark or test table with what the store would write. No condition,
+   * no outbox: never for live data.
+   */
+  async loadItems(items: readonly object[], parallel: number): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+      for (let start = next; start < items.length; start = next) {
+        next += BATCH_WRITE_SIZE;
+        const batch = items.slice(start, start + BATCH_WRITE_SIZE);
+        await this.#batchWrite(
+          batch.map((Item) => ({ PutRequest: { Item: Item as Record<string, unknown> } })),
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: parallel }, worker));
+  }
+
+  /** One BatchWriteItem, retrying what DynamoDB returns as unprocessed, with backoff. */
+  async #batchWrite(requests: BatchRequest[]): Promise<void> {
+    let pending = requests;
+    for (let round = 0; pending.length > 0; round++) {
+      if (round >= BATCH_WRITE_ROUNDS)
+        throw new Error(`${pending.length} item(s) still unprocessed after ${BATCH_WRITE_ROUNDS} rounds`);
+      if (round > 0) await new Promise((r) => setTimeout(r, Math.min(1_000, 20 * 2 ** round)));
+      const result = await this.doc.send(
+        new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }),
+      );
+      pending = (result.UnprocessedItems?.[this.tableName] ?? []) as BatchRequest[];
+    }
+  }
+
+  /**
+   * Replaces a lead like `replaceLead`, and says what the write cost (write capacity units,
+   * indexes included), for jobs that keep within a write budget (rescore).
+   */
+  async replaceLeadMetered(
+    item: LeadItem,
+    expectedVersion: number,
+  ): Promise<{ replaced: boolean; wcu: number }> {
+    try {
+      const result = await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'version = :v',
+          ExpressionAttributeValues: { ':v': expectedVersion },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      return { replaced: true, wcu: result.ConsumedCapacity?.CapacityUnits ?? 1 };
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return { replaced: false, wcu: 1 };
+      throw error;
+    }
+  }
+
+  /** A job's checkpoint (`JOB#<job>`, `sk`), if saved. */
+  async jobCheckpoint<T>(job: string, sk: string): Promise<T | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: `JOB#${job}`, sk }, ConsistentRead: true }),
+    );
+    return Item?.checkpoint as T | undefined;
+  }
+
+  async saveJobCheckpoint(job: string, sk: string, checkpoint: unknown): Promise<void> {
+    await this.doc.send(
+      new PutCommand({ TableName: this.tableName, Item: { pk: `JOB#${job}`, sk, checkpoint } }),
+    );
   }
 
   /** A page of the leads due to change on `day` (byDueDay keys: the lead ids). */
@@ -321,13 +392,20 @@ export class LeadRepository {
    * Segment / TotalSegments), for the full-scan baseline of the decay bench. `scanned` is
    * DynamoDB's ScannedCount: event items are read (and paid) too, the filter only drops them.
    */
-  async scanLeads(segment: number, totalSegments: number, cursor: Record<string, unknown> | undefined) {
+  async scanLeads(
+    segment: number,
+    totalSegments: number,
+    cursor: Record<string, unknown> | undefined,
+    /** Items examined per page (events included), DynamoDB's 1 MB page when absent. */
+    limit?: number,
+  ) {
     const page = await this.doc.send(
       new ScanCommand({
         TableName: this.tableName,
         FilterExpression: 'sk = :lead',
         ExpressionAttributeValues: { ':lead': 'LEAD' },
         ExclusiveStartKey: cursor,
+        ...(limit !== undefined ? { Limit: limit } : {}),
         ...(totalSegments > 1 ? { Segment: segment, TotalSegments: totalSegments } : {}),
       }),
     );

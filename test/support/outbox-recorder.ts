@@ -12,6 +12,7 @@ export function recordOutbox(app: Leadscore): OutgoingEvent[] {
   const repo = app.repo;
   const commitIngest = repo.commitIngest.bind(repo);
   const replaceLead = repo.replaceLead.bind(repo);
+  const replaceLeadMetered = repo.replaceLeadMetered.bind(repo);
   repo.commitIngest = async (commit) => {
     const outcome = await commitIngest(commit);
     if (outcome === 'committed' && commit.lead?.outbox) recorded.push(...decodeOutbox(commit.lead.outbox));
@@ -21,6 +22,11 @@ export function recordOutbox(app: Leadscore): OutgoingEvent[] {
     const replaced = await replaceLead(item, expectedVersion);
     if (replaced && item.outbox) recorded.push(...decodeOutbox(item.outbox));
     return replaced;
+  };
+  repo.replaceLeadMetered = async (item, expectedVersion) => {
+    const result = await replaceLeadMetered(item, expectedVersion);
+    if (result.replaced && item.outbox) recorded.push(...decodeOutbox(item.outbox));
+    return result;
   };
   return recorded;
 }
