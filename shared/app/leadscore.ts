@@ -4,6 +4,7 @@ import type { ClientConfig } from '#shared/config/schema.ts';
 import { type CompiledModel, compileModel } from '#shared/scoring/model.ts';
 import type { ScoringEvent } from '#shared/scoring/types.ts';
 import { LeadRepository } from '#shared/store/lead-repository.ts';
+import { type BacktestOptions, type BacktestReport, runBacktest } from './backtest.ts';
 import { type DecayOptions, type DecayReport, runDecay } from './decay.ts';
 import { importEvent, importLead } from './import.ts';
 import type { ImportedLead, ImportSink, ImportStatus } from './imported-lead.ts';
@@ -50,6 +51,15 @@ export class Leadscore implements ImportSink {
 
   decay(now: number, options?: DecayOptions): Promise<DecayReport> {
     return runDecay(this, now, options);
+  }
+
+  /** Replays every lead under a candidate model and compares (PRODUCT §6.5); writes nothing. */
+  backtest(
+    candidate: ClientConfig,
+    now: number = Date.now(),
+    options?: BacktestOptions,
+  ): Promise<BacktestReport> {
+    return runBacktest(this, candidate, now, options);
   }
 
   /** Refolds every lead under the configured model (PRODUCT §6.5): resumable, within a budget. */
