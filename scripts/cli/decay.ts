@@ -1,36 +1,45 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import * as z from 'zod';
-import { localDynamoClientConfig } from '#local/dynamodb-local.ts';
+import { Command } from 'commander';
 import type { DecayReport } from '#shared/app/decay.ts';
-import { Leadscore } from '#shared/app/leadscore.ts';
-import { wrapDocument } from '#shared/clients/aws.ts';
-import { loadClientConfig } from '#shared/config/load.ts';
-import { tableNameFor } from '#shared/store/table-definition.ts';
-import { CliError, clientOf, parseCommandArgs, UsageError } from './usage.ts';
+import { type TargetOptions, withTarget } from './target.ts';
+import { addExamples, addTargetOptions, clientOption, isoTimeArg, jsonOption, UsageError } from './usage.ts';
 
-const nowSchema = z.iso.datetime({ offset: true });
-const urlSchema = z.url({ protocol: /^https?$/ });
-
-/** Where the decay runs: a local DynamoDB (fixed fake credentials) or AWS (default chain). */
-interface Target {
-  readonly client: string;
-  readonly tableName: string;
-  readonly dynamoEndpoint: string | undefined;
+export interface DecayCommandOptions extends TargetOptions {
+  /** The instant the job runs for (ms); required. */
+  readonly now?: number | undefined;
+  readonly json?: boolean | undefined;
 }
 
-function endpointOf(name: string, value: string | undefined): string | undefined {
-  if (value === undefined || value === '') return undefined;
-  if (!urlSchema.safeParse(value).success)
-    throw new UsageError(`${name} must be an http(s) URL (got "${value}")`);
-  return value;
+/** `leadscore decay --now <time>`: its options and help. */
+export function defineDecayCommand(): Command {
+  const command = new Command('decay')
+    .summary('run the decay job for an instant')
+    .description(
+      'Runs the decay job once for that instant (PRODUCT §5.3) and prints what it did: the leads whose ' +
+        'segment or thresholds changed. Safe to run twice. The events of the leads that changed are ' +
+        "stored with them; the table's stream carries them to the bus (locally: the relay of npm start). " +
+        'Exits 1 when a lead failed (it stays due: the next run retries it).',
+    )
+    .option(
+      '--now <time>',
+      'required: the ISO 8601 instant to decay to, e.g. 2026-11-02T06:00:00Z',
+      isoTimeArg,
+    )
+    .addOption(clientOption())
+    .addOption(jsonOption('the run (days, items read and written, changed leads, failures)'));
+  addTargetOptions(command);
+  return addExamples(command, [
+    'leadscore decay --now 2026-12-24T06:00:00Z                  # the running npm start',
+    'leadscore decay --now 2026-12-24T06:00:00Z --json',
+    'leadscore decay --now 2026-12-24T06:00:00Z --client acme --table leadscore-acme   # deployed',
+  ]);
 }
 
 /** The summary an operator reads after a run. */
-export function formatDecayReport(report: DecayReport, target: Target): string {
+export function formatDecayReport(report: DecayReport, where: string, client: string): string {
   const first = report.days[0] ?? '-';
   const last = report.days.at(-1) ?? '-';
   const lines = [
-    `Decay at ${report.now} on table ${target.tableName} (client ${target.client})`,
+    `Decay at ${report.now} on ${where} (client ${client})`,
     `Days scanned: ${report.days.length} (${first === last ? first : `${first} … ${last}`})`,
     `Items read: ${report.itemsRead}, written: ${report.itemsWritten}`,
     `Changed leads: ${report.changed.length}`,
@@ -45,38 +54,19 @@ export function formatDecayReport(report: DecayReport, target: Target): string {
   return lines.join('\n');
 }
 
-/** `leadscore decay --now <ISO> ...`: runs the decay job once for that instant (PRODUCT §5.3). */
-export async function decayCommand(args: string[]): Promise<number> {
-  const { values } = parseCommandArgs(args, {
-    now: { type: 'string' },
-    client: { type: 'string' },
-    endpoint: { type: 'string' },
-    table: { type: 'string' },
-  });
-  if (!values.now) throw new UsageError('decay needs --now <ISO time>, e.g. --now 2026-11-02T06:00:00Z');
-  if (!nowSchema.safeParse(values.now).success)
-    throw new UsageError(
-      `--now must be an ISO 8601 time with a zone, e.g. 2026-11-02T06:00:00Z (got "${values.now}")`,
-    );
-  const config = loadClientConfig(clientOf(values.client));
-  const target: Target = {
-    client: config.client,
-    tableName: values.table ?? tableNameFor(config.client),
-    dynamoEndpoint: endpointOf('--endpoint', values.endpoint ?? process.env.LEADSCORE_DYNAMODB_ENDPOINT),
-  };
-  const dynamo = new DynamoDBClient(
-    target.dynamoEndpoint ? localDynamoClientConfig(target.dynamoEndpoint) : {},
-  );
-  const app = Leadscore.forTable({ doc: wrapDocument(dynamo), tableName: target.tableName, config });
-  try {
-    const report = await app.decay(Date.parse(values.now));
-    console.log(formatDecayReport(report, target));
+/**
+ * `leadscore decay --now <ISO> ...`: runs the decay job once for that instant (PRODUCT §5.3) on
+ * the target (scripts/cli/target.ts), as the scheduled function does.
+ */
+export async function decayCommand(options: DecayCommandOptions): Promise<number> {
+  const { now } = options;
+  if (now === undefined) throw new UsageError('decay needs --now <time>, e.g. --now 2026-11-02T06:00:00Z');
+  const log = options.json ? () => {} : (line: string) => console.error(line);
+  return withTarget(options, log, async (target) => {
+    const report = await target.app.decay(now);
+    const client = target.app.config.client;
+    if (options.json) console.log(JSON.stringify({ target: target.describe, client, ...report }, null, 2));
+    else console.log(formatDecayReport(report, target.describe, client));
     return report.failed.length > 0 ? 1 : 0;
-  } catch (error) {
-    if ((error as Error).name === 'ResourceNotFoundException')
-      throw new CliError(`table ${target.tableName} not found (${target.dynamoEndpoint ?? 'AWS'})`);
-    throw error;
-  } finally {
-    dynamo.destroy();
-  }
+  });
 }

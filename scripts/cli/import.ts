@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream';
+import { Command } from 'commander';
 import { CsvError } from 'csv-parse';
 import type { ImportSink } from '#shared/app/imported-lead.ts';
 import type { IngestEvent } from '#shared/app/ingest.ts';
@@ -22,7 +23,15 @@ import {
   SeenLeads,
 } from '../import/csv-leads.ts';
 import { simulatedEventSchema } from './simulate.ts';
-import { CliError, parseCommandArgs, UsageError } from './usage.ts';
+import {
+  addExamples,
+  addTargetOptions,
+  CliError,
+  clientOption,
+  jsonOption,
+  parseCommandLine,
+  UsageError,
+} from './usage.ts';
 
 /** Leads (and events) sent to the sink at once; the file is not read further until one is done. */
 export const IN_FLIGHT = 8;
@@ -41,46 +50,90 @@ export interface SinkHandle {
 
 export type OpenSink = (target: ImportTarget) => Promise<SinkHandle>;
 
-/** Parses `leadscore import <file.csv> [options]`; a UsageError says what is wrong. */
-export function parseImportArgs(args: string[]): ImportOptions {
-  const { values, positionals } = parseCommandArgs(
-    args,
-    {
-      'id-column': { type: 'string' },
-      'outcome-column': { type: 'string' },
-      'converted-value': { type: 'string' },
-      missing: { type: 'string' },
-      events: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      'dry-run': { type: 'boolean', default: false },
-      client: { type: 'string' },
-      endpoint: { type: 'string' },
-      table: { type: 'string' },
-    },
-    true,
-  );
-  const [file, ...extra] = positionals;
-  if (file === undefined) throw new UsageError('import needs a CSV file: leadscore import <file.csv>');
-  if (extra.length > 0) throw new UsageError(`import takes one CSV file (got also ${extra.join(', ')})`);
-  for (const flag of ['id-column', 'outcome-column', 'converted-value', 'events'] as const) {
-    const value = values[flag];
+/** `leadscore import <file.csv>`: its argument, options and help. */
+export function defineImportCommand(): Command {
+  const command = new Command('import')
+    .summary('import past leads and their outcomes from a CRM export')
+    .description(
+      'Imports past leads and their outcomes from a CRM export (PRODUCT §6.2a; one lead per row, a ' +
+        'header row): the email column (or --id-column: synthetic <id>@import.invalid addresses), the ' +
+        'outcome (converted/lost/blank, or --outcome-column with --converted-value; other values lost), ' +
+        'optional createdAt, outcomeAt, value, currency; every other column a profile attribute. ' +
+        'Imported leads are scored by the current model without alerts; re-running changes nothing. ' +
+        'Exits 1 when it stopped early, a lead or event was not stored, or no row could be imported.',
+    )
+    .argument('<file.csv>', 'the CRM export')
+    .option('--id-column <name>', 'the column identifying a lead that has no email')
+    .option('--outcome-column <name>', 'the column holding the outcome (with --converted-value)')
+    .option(
+      '--converted-value <v>',
+      "the outcome column's value meaning converted; any other non-blank: lost",
+    )
+    .option(
+      '--missing <v1,v2,...>',
+      `placeholder values read as missing, replacing the default list (${DEFAULT_MISSING.join(',')}); blank is always missing`,
+    )
+    .option(
+      '--events <file.ndjson>',
+      'engagement events for those leads, as for simulate (occurredAt required)',
+    )
+    .option('--dry-run', 'read and check everything, write nothing')
+    .addOption(clientOption())
+    .addOption(jsonOption('the summary (rows, skipped, outcomes, attributes, events)'));
+  addTargetOptions(command);
+  return addExamples(command, [
+    'leadscore import crm.csv',
+    'leadscore import crm.csv --events history.ndjson --json',
+    'leadscore import leads.csv --id-column "Prospect ID" --outcome-column Converted --converted-value 1',
+    'leadscore import crm.csv --missing "Select,N/A,-" --dry-run',
+  ]);
+}
+
+/** What commander parsed for `leadscore import`. */
+export interface ImportFlags {
+  readonly idColumn?: string;
+  readonly outcomeColumn?: string;
+  readonly convertedValue?: string;
+  readonly missing?: string;
+  readonly events?: string;
+  readonly dryRun?: boolean;
+  readonly json?: boolean;
+  readonly client?: string;
+  readonly endpoint?: string;
+  readonly table?: string;
+}
+
+/** The import's options from its parsed command line; a UsageError says what is wrong. */
+export function importOptionsOf(file: string, flags: ImportFlags): ImportOptions {
+  for (const [flag, value] of [
+    ['id-column', flags.idColumn],
+    ['outcome-column', flags.outcomeColumn],
+    ['converted-value', flags.convertedValue],
+    ['events', flags.events],
+  ] as const) {
     if (value !== undefined && value.trim() === '') throw new UsageError(`--${flag} needs a non-blank value`);
   }
   const target: { -readonly [K in keyof ImportTarget]: ImportTarget[K] } = {};
-  if (values.client !== undefined) target.client = values.client;
-  if (values.endpoint !== undefined) target.endpoint = values.endpoint;
-  if (values.table !== undefined) target.table = values.table;
+  if (flags.client !== undefined) target.client = flags.client;
+  if (flags.endpoint !== undefined) target.endpoint = flags.endpoint;
+  if (flags.table !== undefined) target.table = flags.table;
   return {
     file,
-    ...(values['id-column'] !== undefined ? { idColumn: values['id-column'] } : {}),
-    ...(values['outcome-column'] !== undefined ? { outcomeColumn: values['outcome-column'] } : {}),
-    ...(values['converted-value'] !== undefined ? { convertedValue: values['converted-value'] } : {}),
-    missing: missingSetOf(values.missing !== undefined ? values.missing.split(',') : DEFAULT_MISSING),
-    ...(values.events !== undefined ? { events: values.events } : {}),
-    json: values.json,
-    dryRun: values['dry-run'],
+    ...(flags.idColumn !== undefined ? { idColumn: flags.idColumn } : {}),
+    ...(flags.outcomeColumn !== undefined ? { outcomeColumn: flags.outcomeColumn } : {}),
+    ...(flags.convertedValue !== undefined ? { convertedValue: flags.convertedValue } : {}),
+    missing: missingSetOf(flags.missing !== undefined ? flags.missing.split(',') : DEFAULT_MISSING),
+    ...(flags.events !== undefined ? { events: flags.events } : {}),
+    json: flags.json === true,
+    dryRun: flags.dryRun === true,
     target,
   };
+}
+
+/** Parses `leadscore import <file.csv> [options]` (without the program); a UsageError says what is wrong. */
+export function parseImportArgs(args: string[]): ImportOptions {
+  const { args: parsed, options } = parseCommandLine(defineImportCommand(), args);
+  return importOptionsOf(String(parsed[0]), options as ImportFlags);
 }
 
 /**
@@ -373,14 +426,18 @@ function exitCodeOf(report: ImportReport): number {
   return !report.complete || failed > 0 || stored === 0 ? 1 : 0;
 }
 
+/** `leadscore import <file.csv> [...]` from its arguments (see runImport). */
+export async function importCommand(args: string[], openSink: OpenSink): Promise<number> {
+  return runImport(parseImportArgs(args), openSink);
+}
+
 /**
  * `leadscore import <file.csv> [...]` (PRODUCT §6.2a): streams a CRM export into the sink, at
  * most IN_FLIGHT leads at a time, then the optional `--events` file, and prints the summary
  * (`--json`: as one JSON object). The sink is opened only after the header checks out, and not
  * at all with `--dry-run`.
  */
-export async function importCommand(args: string[], openSink: OpenSink): Promise<number> {
-  const options = parseImportArgs(args);
+export async function runImport(options: ImportOptions, openSink: OpenSink): Promise<number> {
   await checkReadable(options.file, 'the CSV file');
   if (options.events !== undefined) await checkReadable(options.events, 'the events file');
   const startedAt = Date.now();

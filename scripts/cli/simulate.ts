@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
 import * as z from 'zod';
 import { incomingEventSchema } from '#shared/api/events.ts';
 import { loadClientConfig } from '#shared/config/load.ts';
@@ -8,7 +9,17 @@ import { explain, topReasons } from '#shared/scoring/explain.ts';
 import { compileModel } from '#shared/scoring/model.ts';
 import type { ScoringEvent } from '#shared/scoring/types.ts';
 import { leadIdFor, normaliseEmail } from '#shared/store/identity.ts';
-import { CliError, clientOf, parseCommandArgs, UsageError } from './usage.ts';
+import { clientsDir } from './paths.ts';
+import {
+  addExamples,
+  CliError,
+  clientOf,
+  clientOption,
+  integerArg,
+  isoTimeArg,
+  jsonOption,
+  UsageError,
+} from './usage.ts';
 
 /** One line of an events file: an event as POST /v1/events takes it, plus the profile a form brings. */
 export const simulatedEventSchema = incomingEventSchema.safeExtend({
@@ -181,34 +192,62 @@ function report(simulation: Simulation, client: string, limit: number): string {
   return lines.join('\n');
 }
 
-const atSchema = z.iso.datetime({ offset: true });
+export interface SimulateOptions {
+  /** The NDJSON file; required. */
+  readonly events?: string | undefined;
+  readonly client?: string | undefined;
+  /** Score as of this instant (ms); default now. */
+  readonly at?: number | undefined;
+  readonly limit: number;
+  readonly json?: boolean | undefined;
+}
+
+/** `leadscore simulate --events <file>`: its options and help. */
+export function defineSimulateCommand(): Command {
+  const command = new Command('simulate')
+    .summary('score an NDJSON events file in memory')
+    .description(
+      "Scores an NDJSON events file in memory with the client's model (no AWS, no table) and prints the " +
+        'leads ranked by score with segment, grade and top reasons. One event per line, as posted to ' +
+        'POST /v1/events, plus an optional "profile" object (the fields a form brings). Exits 1 when a ' +
+        'line is not a valid event (each is named by line and field on stderr).',
+    )
+    .option('--events <file.ndjson>', 'required: the events, one JSON object per line')
+    .addOption(clientOption())
+    .option(
+      '--at <time>',
+      'score as of this ISO 8601 instant; later events are left out (default: now)',
+      isoTimeArg,
+    )
+    .option(
+      '--limit <n>',
+      'leads to print',
+      integerArg((n) => n >= 1, 'a positive integer'),
+      50,
+    )
+    .addOption(jsonOption('the whole simulation (every lead, the rejected lines)'));
+  return addExamples(command, [
+    'leadscore simulate --events test/fixtures/cli/events.ndjson --at 2026-11-04T00:00:00Z',
+    'leadscore simulate --events month.ndjson --client acme --limit 10',
+    'leadscore simulate --events month.ndjson --json',
+  ]);
+}
 
 /** `leadscore simulate --events <file> [--client] [--at] [--limit] [--json]`. */
-export function simulateCommand(args: string[]): number {
-  const { values } = parseCommandArgs(args, {
-    events: { type: 'string' },
-    client: { type: 'string' },
-    at: { type: 'string' },
-    limit: { type: 'string', default: '50' },
-    json: { type: 'boolean', default: false },
-  });
-  if (!values.events) throw new UsageError('simulate needs --events <file.ndjson>');
-  if (values.at !== undefined && !atSchema.safeParse(values.at).success)
-    throw new UsageError(
-      `--at must be an ISO 8601 time with a zone, e.g. 2026-11-02T09:00:00Z (got "${values.at}")`,
-    );
-  const limit = Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer`);
-  const client = clientOf(values.client);
-  const config = loadClientConfig(client);
+export function simulateCommand(options: SimulateOptions): number {
+  const { events } = options;
+  if (events === undefined) throw new UsageError('simulate needs --events <file.ndjson>');
+  const config = loadClientConfig(clientOf(options.client), clientsDir());
   let text: string;
   try {
-    text = readFileSync(values.events, 'utf8');
+    text = readFileSync(events, 'utf8');
   } catch (error) {
-    throw new CliError(`cannot read ${values.events}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    throw new CliError(`cannot read ${events}: ${(error as NodeJS.ErrnoException).code ?? error}`);
   }
-  const simulation = simulate(text, config, values.at ? Date.parse(values.at) : Date.now());
+  const simulation = simulate(text, config, options.at ?? Date.now());
   for (const problem of simulation.rejected) console.error(problem);
-  console.log(values.json ? JSON.stringify(simulation, null, 2) : report(simulation, config.client, limit));
+  console.log(
+    options.json ? JSON.stringify(simulation, null, 2) : report(simulation, config.client, options.limit),
+  );
   return simulation.rejected.length > 0 ? 1 : 0;
 }

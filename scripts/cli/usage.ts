@@ -1,6 +1,7 @@
-import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { type Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import * as z from 'zod';
 
-/** The command line was wrong: the CLI prints the usage and exits with 2. */
+/** The command line was wrong: the CLI says so in one line and exits with 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
 }
@@ -10,80 +11,107 @@ export class CliError extends Error {
   override name = 'CliError';
 }
 
-/** The help of every command, printed for `--help`, a wrong command or wrong options. */
-export const USAGE = `Usage: leadscore <command> [options]   (npm run leadscore -- <command> ...)
-
-Commands:
-  validate [client|path...]
-      Validates client configurations (every file in clients/ when none is given).
-      Prints OK or every error with its path; exits 1 when a file has errors.
-
-  simulate --events <file.ndjson> [--client example] [--at <ISO time>] [--limit 50] [--json]
-      Scores an NDJSON events file in memory with the client's model (no AWS) and prints the
-      leads ranked by score with segment, grade and top reasons. One event per line, as posted
-      to POST /v1/events, plus an optional "profile" object (the fields a form brings).
-      --at: score as of this instant (default: now); later events are left out.
-
-  decay --now <ISO time> [--client example] [--endpoint <url>] [--table <name>]
-      Runs the decay job for that instant and prints what it did. Safe to run twice. The
-      events of the leads that changed are stored with them; the table's stream carries them
-      to the bus (locally: the stream relay of npm start).
-      --endpoint      DynamoDB endpoint (default: LEADSCORE_DYNAMODB_ENDPOINT; none = AWS with
-                      the default credentials and region)
-      --table         table name (default: leadscore-<client>)
-
-  import <file.csv> [--id-column <name>] [--outcome-column <name> --converted-value <v>]
-         [--missing <v1,v2,...>] [--events <file.ndjson>] [--dry-run] [--json]
-      Imports past leads and their outcomes from a CRM export (one lead per row, header row):
-      the email column (or --id-column: synthetic <id>@import.invalid addresses), outcome
-      (converted/lost/blank, or --outcome-column with --converted-value; other values lost),
-      optional createdAt, outcomeAt, value, currency; every other column a profile attribute.
-      Imported leads are scored by the current model without alerts; re-running changes nothing.
-      --missing       placeholder values read as missing (default: Select,N/A,NA,#N/A,null,
-                      nil,none,NaN,unknown,undefined,-,--,?); blank is always missing
-      --events        NDJSON events for those leads, as for simulate (occurredAt required)
-      --dry-run       read and check everything, write nothing
-
-  report [--out report.html] [--json] [--seed 1]
-      Judges the model by the outcomes sales reported: conversion by segment, score band and
-      grade, gains and lift, ROC with AUC and its 95% bootstrap interval, calibration, median
-      days MQL → conversion, rule weights among converters. --out writes one HTML file with
-      the charts (opens offline); --json prints the figures.
-
-  train [--json] [--keep <field,...>] [--holdout 0.3] [--seed 1] [--lambda <l>]
-        [--min-outcomes 50] [--out predictive.yaml] [--weight 30]
-      Trains a regularised logistic regression on rule hits and profile attributes and judges
-      it on a holdout next to the current rules; suggests points for the rules; leaves out
-      attributes that leak the outcome (filled in by sales) unless --keep names them. Refuses,
-      saying how many more outcomes are needed, with fewer than --min-outcomes of a class.
-      --out writes the model.predictive block that blends it into the score (weight points at
-      probability 1).
-
-Where import, report and train read and write: --endpoint <url> [--table <name>] (a DynamoDB
-Local), --table <name> alone (the deployed table in AWS, default credentials and region), else
-the local data directory (LEADSCORE_DATA_DIR, .leadscore): the running npm start, or an
-embedded DynamoDB Local on its database when npm start is not running.
-
-Options of every command: --help. --client defaults to LEADSCORE_CLIENT, else example.
-Exit codes: 0 done, 1 errors found or the command failed, 2 wrong usage.`;
-
-/**
- * `parseArgs` in strict mode, with its errors (unknown option, missing value, stray argument)
- * turned into a UsageError.
- */
-export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
-  args: string[],
-  options: T,
-  allowPositionals = false,
-) {
-  try {
-    return parseArgs({ args, options, allowPositionals, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
-
 /** The client named by `--client`, `LEADSCORE_CLIENT` or the example. */
 export function clientOf(option: string | undefined): string {
   return option ?? process.env.LEADSCORE_CLIENT ?? 'example';
+}
+
+/** `--client <name>`, on the program and on every command. */
+export const clientOption = () =>
+  new Option(
+    '--client <name>',
+    'client configuration: clients/<name>.yaml, or a file (default: LEADSCORE_CLIENT, else example)',
+  );
+
+/** `--json`: the command prints one JSON object on stdout instead of text. */
+export const jsonOption = (what: string) => new Option('--json', `print ${what} as one JSON object`);
+
+/**
+ * The options of a command that reads or writes a client's table (scripts/cli/target.ts): where,
+ * in the order openTarget looks.
+ */
+export function addTargetOptions(command: Command): Command {
+  return command
+    .option(
+      '--endpoint <url>',
+      'a DynamoDB Local at this URL; the table is created when missing (default: LEADSCORE_DYNAMODB_ENDPOINT)',
+    )
+    .option(
+      '--table <name>',
+      'the table (default leadscore-<client>); without --endpoint: the deployed table in AWS (the stack output TableName), with the default AWS credentials and region',
+    )
+    .option(
+      '--data-dir <dir>',
+      'else the local data directory: the running npm start (its local-stack.json), or an embedded DynamoDB Local on its database (default: LEADSCORE_DATA_DIR, else .leadscore)',
+    );
+}
+
+/** An "Examples:" section after the options in a command's help. */
+export function addExamples(command: Command, examples: readonly string[]): Command {
+  return command.addHelpText('after', `\nExamples:\n${examples.map((e) => `  $ ${e}`).join('\n')}\n`);
+}
+
+/** Option value parsers: a bad value is a usage error naming the option (commander adds which). */
+export function integerArg(test: (n: number) => boolean, what: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isInteger(n) || !test(n))
+      throw new InvalidArgumentError(`expected ${what}`);
+    return n;
+  };
+}
+
+export function numberArg(test: (n: number) => boolean, what: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || !test(n))
+      throw new InvalidArgumentError(`expected ${what}`);
+    return n;
+  };
+}
+
+const isoTimeSchema = z.iso.datetime({ offset: true });
+
+/** An ISO 8601 instant with a zone, as milliseconds since the epoch. */
+export function isoTimeArg(value: string): number {
+  if (!isoTimeSchema.safeParse(value).success)
+    throw new InvalidArgumentError('expected an ISO 8601 time with a zone, e.g. 2026-11-02T06:00:00Z');
+  return Date.parse(value);
+}
+
+/** A comma-separated list, blanks dropped. */
+export function listArg(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+/**
+ * Parses `args` with `command` on its own (no program around it), as a test or another script
+ * calls a command: its errors are thrown as UsageErrors instead of printed. Returns the
+ * command's arguments and options.
+ */
+export function parseCommandLine(command: Command, args: readonly string[]) {
+  command
+    .exitOverride()
+    .configureOutput({ writeOut: () => {}, writeErr: () => {}, outputError: () => {} })
+    .action(() => {});
+  try {
+    command.parse([...args], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) throw new UsageError(oneLine(error.message));
+    throw error;
+  }
+  return { args: command.processedArgs as unknown[], options: command.opts() };
+}
+
+/** A commander message on one line, without its `error: ` prefix. */
+export function oneLine(message: string): string {
+  return message
+    .replace(/^error: /, '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .join(' ');
 }
