@@ -42,36 +42,38 @@ export function capRoom(
   return Math.max(0, cap - fullest);
 }
 
-/** The entries with an award of `points` (> 0) at `t` added, in time order, and old ones folded. */
-export function recordAward(
-  entries: WindowEntries | undefined,
+/**
+ * Adds an award of `points` (> 0) at `t` to entries the caller owns, in place: in time order,
+ * after any entry at the same time, with the entries more than two windows before the newest
+ * one folded into the leading marker.
+ */
+export function recordAwardInPlace(
+  entries: (readonly [number, number])[],
   windowMs: number,
   t: number,
   points: number,
-): WindowEntries {
-  const current = entries ?? [];
-  const n = current.length;
-  const last = n === 0 ? t : current[n - 1]![0];
+): void {
+  const n = entries.length;
+  const last = n === 0 ? t : entries[n - 1]![0];
   const horizon = Math.max(last, t) - 2 * windowMs;
   let dropped = 0;
   let forgotten = Number.NEGATIVE_INFINITY;
-  while (dropped < n && current[dropped]![0] <= horizon) {
-    forgotten = Math.max(forgotten, current[dropped]![0]);
+  while (dropped < n && entries[dropped]![0] <= horizon) {
+    forgotten = Math.max(forgotten, entries[dropped]![0]);
     dropped++;
   }
-  const marker = forgotten === Number.NEGATIVE_INFINITY ? 0 : 1;
-  const out: (readonly [number, number])[] = new Array(marker + n - dropped + 1);
-  if (marker === 1) out[0] = [forgotten, 0];
-  let at = marker;
-  let inserted = false;
-  for (let i = dropped; i < n; i++) {
-    const entry = current[i]!;
-    if (!inserted && entry[1] !== 0 && entry[0] > t) {
-      out[at++] = [t, points];
-      inserted = true;
-    }
-    out[at++] = entry;
+  if (dropped > 0) {
+    entries.splice(0, dropped, [forgotten, 0]);
   }
-  if (!inserted) out[at] = [t, points];
-  return out;
+  const start = dropped > 0 ? 1 : 0;
+  let at = entries.length;
+  for (let i = start; i < entries.length; i++) {
+    const entry = entries[i]!;
+    if (entry[1] !== 0 && entry[0] > t) {
+      at = i;
+      break;
+    }
+  }
+  if (at === entries.length) entries.push([t, points]);
+  else entries.splice(at, 0, [t, points]);
 }

@@ -66,47 +66,76 @@ export function stepTimes(
   return times;
 }
 
-/** The pool's parts scaled by a factor common to every award. */
-function scaled(pool: EngagementPool, factor: number): EngagementPool {
-  if (factor === 1) return pool;
+/**
+ * A pool owned by one fold (a working lead, see working-lead.ts, or a private copy) and updated
+ * in place: the one implementation of decay, which the immutable functions below copy into.
+ */
+export type MutablePool = { -readonly [K in keyof EngagementPool]: EngagementPool[K] };
+
+/** A private copy of a pool (same key order as every stored pool). */
+export function copyPool(pool: EngagementPool): MutablePool {
   return {
-    ...pool,
-    pos: pool.pos * factor,
-    neg: pool.neg * factor,
-    posScale: pool.posScale * factor,
-    negScale: pool.negScale * factor,
+    pos: pool.pos,
+    neg: pool.neg,
+    at: pool.at,
+    lastActivity: pool.lastActivity,
+    posScale: pool.posScale,
+    negScale: pool.negScale,
   };
 }
 
-/** One inactivity step applied to the pool's parts (a subtract step comes out of `pos`). */
-function stepped(pool: EngagementPool, step: InactivityStep): EngagementPool {
-  if (step.multiply !== undefined) return scaled(pool, step.multiply);
+/** Scales the pool's parts by a factor common to every award. */
+function scaleInPlace(pool: MutablePool, factor: number): void {
+  if (factor === 1) return;
+  pool.pos *= factor;
+  pool.neg *= factor;
+  pool.posScale *= factor;
+  pool.negScale *= factor;
+}
+
+/** Applies one inactivity step to the pool's parts (a subtract step comes out of `pos`). */
+function stepInPlace(pool: MutablePool, step: InactivityStep): void {
+  if (step.multiply !== undefined) {
+    scaleInPlace(pool, step.multiply);
+    return;
+  }
   const total = pool.pos + pool.neg;
-  if (step.subtract === undefined || total <= 0) return pool;
+  if (step.subtract === undefined || total <= 0) return;
   const cut = total - Math.max(0, total - step.subtract);
   const factor = (pool.pos - cut) / pool.pos;
-  return { ...pool, pos: pool.pos * factor, posScale: pool.posScale * factor };
+  pool.pos *= factor;
+  pool.posScale *= factor;
 }
 
 /**
- * The pool decayed to `t` (never before `pool.at`): half-life decay interleaved, in time order,
- * with the inactivity steps that fire in (pool.at, t]. Both move the total toward zero and never
- * across it, so the total is monotone in t.
+ * Decays the pool in place to `t` (nothing before `pool.at`): half-life decay interleaved, in
+ * time order, with the inactivity steps that fire in (pool.at, t]. Both move the total toward
+ * zero and never across it, so the total is monotone in t.
  */
-export function poolAt(pool: EngagementPool, model: CompiledModel, t: number): EngagementPool {
-  if (t <= pool.at) return pool;
-  let current = pool;
+export function advancePool(pool: MutablePool, model: CompiledModel, t: number): void {
+  if (t <= pool.at) return;
   let cursor = pool.at;
-  if (pool.lastActivity !== null) {
+  const lastActivity = pool.lastActivity;
+  if (lastActivity !== null) {
     for (const step of model.inactivity) {
-      const time = pool.lastActivity + step.afterMs;
+      const time = lastActivity + step.afterMs;
       if (time <= cursor) continue;
       if (time > t) break;
-      current = stepped(scaled(current, halfLifeFactor(time - cursor, model.halfLifeMs)), step);
+      scaleInPlace(pool, halfLifeFactor(time - cursor, model.halfLifeMs));
+      stepInPlace(pool, step);
       cursor = time;
     }
   }
-  return { ...scaled(current, halfLifeFactor(t - cursor, model.halfLifeMs)), at: t };
+  scaleInPlace(pool, halfLifeFactor(t - cursor, model.halfLifeMs));
+  pool.at = t;
+}
+
+/** The pool decayed to `t` (never before `pool.at`; see `advancePool`). */
+export function poolAt(pool: EngagementPool, model: CompiledModel, t: number): EngagementPool {
+  if (t <= pool.at) return pool;
+  const next = copyPool(pool);
+  advancePool(next, model, t);
+  return next;
 }
 
 /** The pool's total (positive and negative awards) at `t`. */
@@ -121,31 +150,27 @@ export function liveValue(share: { readonly pos: number; readonly neg: number },
 }
 
 /**
- * Adds `points` earned at `t` (not before `pool.at`: the engine folds events in time order).
- * Returns the new pool and the normalised share the award adds to its rule.
+ * Adds `points` earned at `t` (not before `pool.at`: the engine folds events in time order) to
+ * a pool in place, and returns the normalised share the award adds to its rule.
  */
-export function addToPool(
-  pool: EngagementPool,
+export function addPoints(
+  pool: MutablePool,
   model: CompiledModel,
   points: number,
   t: number,
   activity: boolean,
-): { pool: EngagementPool; share: number } {
-  const decayed = poolAt(pool, model, t);
-  const lastActivity = activity ? t : decayed.lastActivity;
+): number {
+  advancePool(pool, model, t);
+  if (activity) pool.lastActivity = t;
   if (points > 0) {
-    return {
-      pool: { ...decayed, pos: decayed.pos + points, lastActivity },
-      share: points / decayed.posScale,
-    };
+    pool.pos += points;
+    return points / pool.posScale;
   }
   if (points < 0) {
-    return {
-      pool: { ...decayed, neg: decayed.neg + points, lastActivity },
-      share: points / decayed.negScale,
-    };
+    pool.neg += points;
+    return points / pool.negScale;
   }
-  return { pool: decayed.lastActivity === lastActivity ? decayed : { ...decayed, lastActivity }, share: 0 };
+  return 0;
 }
 
 /** True when a scale has shrunk so far that the shares must be renormalised before more are added. */

@@ -1,34 +1,33 @@
-import { capRoom, recordAward, type WindowEntries } from './caps.ts';
-import { addToPool, EMPTY_POOL, type EngagementPool, needsRenormalising, poolAt } from './decay.ts';
+import { capRoom, recordAwardInPlace } from './caps.ts';
+import { EMPTY_POOL, needsRenormalising } from './decay.ts';
 import {
-  appendHistory,
   breakdownAt,
   changesSince,
   classify,
+  type FastTrack,
+  fastTrackFor,
   HISTORY_LIMIT,
-  lifecycleAfter,
+  lifecycleAfterCrossing,
+  nextThresholdState,
   reportOf,
-  thresholdsAt,
 } from './evaluate.ts';
 import { type CompiledEngagementRule, type CompiledModel, gradeFor } from './model.ts';
-import { foldOutcome, outcomeKindOf, reachedAfter } from './outcomes.ts';
+import { outcomeEffects, outcomeKindOf, reachedAfter } from './outcomes.ts';
 import { predictivePoints } from './predictive.ts';
 import { hasFields, mergeProfile, profileComponents } from './profile.ts';
 import type {
   EventKey,
   LeadState,
   RuleContribution,
-  RuleTally,
   ScoreBreakdown,
   ScoreChanges,
   ScoringEvent,
 } from './types.ts';
+import { WorkingLead } from './working-lead.ts';
 
 export { classify, HISTORY_LIMIT };
 
-const EMPTY_TALLY: RuleTally = { count: 0, awarded: 0, bonus: 0, capped: 0, pos: 0, neg: 0 };
 const NO_CONTRIBUTIONS: readonly RuleContribution[] = Object.freeze([]);
-const NO_RULES: readonly CompiledEngagementRule[] = Object.freeze([]);
 
 /** An event folded out of order: the caller must replay the lead's events (see `withEvent`). */
 export class LateEventError extends Error {
@@ -75,88 +74,55 @@ export function scoreAt(state: LeadState, model: CompiledModel, t: number): Scor
 }
 
 /**
- * A private copy of a record, laid out in the model's key order: cloning a fixed template is one
- * fast copy whatever the source's shape (a stored state's records come back from JSON sparse).
- */
-function copyRecord<T>(template: Readonly<Record<string, undefined>>, source: Readonly<Record<string, T>>) {
-  const copy = { ...template } as Record<string, T>;
-  for (const key in source) copy[key] = source[key]!;
-  return copy;
-}
-
-/**
  * The points a rule gives after its own cap and its category's, recorded in the windows they
- * count against (`windows` is the caller's private copy).
+ * count against.
  */
-function capAward(
-  rule: CompiledEngagementRule,
-  model: CompiledModel,
-  windows: Record<string, WindowEntries>,
-  raw: number,
-  t: number,
-): number {
-  const categoryCap = rule.category === undefined ? undefined : model.categoryCaps.get(rule.category);
-  const ownCap = rule.capPoints !== Number.POSITIVE_INFINITY;
+function capAward(rule: CompiledEngagementRule, lead: WorkingLead, raw: number, t: number): number {
+  const categoryCap = rule.categoryCap;
+  const ownCap = rule.windowSlot >= 0;
   let points = raw;
   if (ownCap)
-    points = Math.min(points, capRoom(windows[rule.windowKey], rule.capPoints, rule.capWindowMs, t));
+    points = Math.min(points, capRoom(lead.windows[rule.windowSlot], rule.capPoints, rule.capWindowMs, t));
   if (categoryCap !== undefined) {
-    points = Math.min(points, capRoom(windows[categoryCap.key], categoryCap.points, categoryCap.windowMs, t));
+    points = Math.min(
+      points,
+      capRoom(lead.windows[categoryCap.slot], categoryCap.points, categoryCap.windowMs, t),
+    );
   }
   if (points <= 0) return 0;
-  if (ownCap) windows[rule.windowKey] = recordAward(windows[rule.windowKey], rule.capWindowMs, t, points);
+  if (ownCap) recordAwardInPlace(lead.windowFor(rule.windowSlot), rule.capWindowMs, t, points);
   if (categoryCap !== undefined) {
-    windows[categoryCap.key] = recordAward(windows[categoryCap.key], categoryCap.windowMs, t, points);
+    recordAwardInPlace(lead.windowFor(categoryCap.slot), categoryCap.windowMs, t, points);
   }
   return points;
-}
-
-/** Every rule's share brought to its live value and the scales reset to 1 (rare: see MIN_SCALE). */
-function renormalise(pool: EngagementPool, tallies: Record<string, RuleTally>): EngagementPool {
-  const { posScale, negScale } = pool;
-  for (const id in tallies) {
-    const tally = tallies[id];
-    if (tally) tallies[id] = { ...tally, pos: tally.pos * posScale, neg: tally.neg * negScale };
-  }
-  return { ...pool, posScale: 1, negScale: 1 };
-}
-
-interface Engagement {
-  readonly tallies: LeadState['tallies'];
-  readonly windows: LeadState['windows'];
-  readonly pool: LeadState['pool'];
-  readonly awarded: readonly RuleContribution[];
-  readonly fastTracks: readonly { threshold: string; ruleId: string; holdMs: number }[];
 }
 
 /**
  * What the engagement rules of the event's type give, folded in event-time order: repeat bonus
  * for repeats 1..maxRepeats, one award per resubmission window, then the caps; every award joins
- * the pool at the event's time. O(rules for the event's type); records that change are copied
- * once and the input state is never modified.
+ * the pool at the event's time. O(rules for the event's type), in place; the fast tracks the
+ * awards earn are added to `fastTracks`.
  */
 function scoreEngagement(
-  state: LeadState,
+  lead: WorkingLead,
   event: ScoringEvent,
   model: CompiledModel,
   grade: string,
   disqualified: boolean,
-): Engagement {
+  fastTracks: FastTrack[],
+): readonly RuleContribution[] {
   const rules = model.rulesByEvent.get(event.type);
-  let tallies: Record<string, RuleTally> | undefined;
-  let windows: Record<string, WindowEntries> | undefined;
+  if (rules === undefined) return NO_CONTRIBUTIONS;
   let awarded: RuleContribution[] | undefined;
-  let fastTracks: { threshold: string; ruleId: string; holdMs: number }[] | undefined;
-  let pool = state.pool;
+  const pool = lead.pool;
   const t = event.occurredAt;
-  for (const rule of rules ?? NO_RULES) {
+  for (const rule of rules) {
     if (!rule.matches(event.attributes)) continue;
-    if (tallies === undefined) {
-      tallies = copyRecord(model.talliesTemplate, state.tallies);
-      pool = poolAt(pool, model, t);
-      if (needsRenormalising(pool)) pool = renormalise(pool, tallies);
+    if (awarded === undefined) {
+      lead.decayPoolTo(model, t);
+      if (needsRenormalising(pool)) lead.renormalise();
     }
-    const tally = tallies[rule.id] ?? EMPTY_TALLY;
+    const tally = lead.tallyFor(rule.slot);
     const resubmitted =
       rule.resubmitWindowMs > 0 &&
       tally.lastAwardAt !== undefined &&
@@ -166,41 +132,112 @@ function scoreEngagement(
       !resubmitted && repeat && tally.count >= 1 && tally.count <= repeat.maxRepeats ? repeat.bonus : 0;
     const raw = rule.points + bonus;
     let points = resubmitted ? 0 : raw;
-    if (points > 0 && rule.capped) {
-      windows ??= copyRecord(model.windowsTemplate, state.windows);
-      points = capAward(rule, model, windows, raw, t);
-    }
-    const added = addToPool(pool, model, points, t, raw > 0 && !resubmitted);
-    pool = added.pool;
-    tallies[rule.id] = {
-      count: tally.count + 1,
-      awarded: tally.awarded + points,
-      bonus: tally.bonus + bonus,
-      capped: tally.capped + (raw - points),
-      pos: points > 0 ? tally.pos + added.share : tally.pos,
-      neg: points < 0 ? tally.neg + added.share : tally.neg,
-      ...(raw > 0 && !resubmitted
-        ? { lastAwardAt: t }
-        : tally.lastAwardAt !== undefined
-          ? { lastAwardAt: tally.lastAwardAt }
-          : {}),
-    };
+    if (points > 0 && rule.capped) points = capAward(rule, lead, raw, t);
+    const activity = raw > 0 && !resubmitted;
+    const share = lead.addToPool(model, points, t, activity);
+    tally.count += 1;
+    tally.awarded += points;
+    tally.bonus += bonus;
+    tally.capped += raw - points;
+    if (points > 0) tally.pos += share;
+    if (points < 0) tally.neg += share;
+    if (activity) tally.lastAwardAt = t;
     const contribution = { ruleId: rule.id, points };
     if (awarded === undefined) awarded = [contribution];
     else awarded.push(contribution);
     const track = rule.qualifies;
     if (track && !disqualified && !resubmitted && (track.grades === null || track.grades.has(grade))) {
-      fastTracks ??= [];
       fastTracks.push({ threshold: track.threshold, ruleId: rule.id, holdMs: track.holdMs });
     }
   }
-  return {
-    tallies: tallies ?? state.tallies,
-    windows: windows ?? state.windows,
-    pool,
-    awarded: awarded ?? NO_CONTRIBUTIONS,
-    fastTracks: fastTracks ?? [],
-  };
+  return awarded ?? NO_CONTRIBUTIONS;
+}
+
+/**
+ * The lead's thresholds after its score became `total` at `t` (see `nextThresholdState`), in
+ * place; an upward crossing moves the lifecycle. True when a threshold's state changed.
+ */
+function crossThresholds(
+  lead: WorkingLead,
+  model: CompiledModel,
+  t: number,
+  total: number,
+  disqualified: boolean,
+  fastTracks: readonly FastTrack[],
+): boolean {
+  let changed = false;
+  const thresholds = model.thresholds;
+  for (let slot = 0; slot < thresholds.length; slot++) {
+    const threshold = thresholds[slot]!;
+    const before = lead.thresholds[slot]!;
+    const track = fastTracks.length === 0 ? undefined : fastTrackFor(fastTracks, threshold.name);
+    const after = nextThresholdState(threshold, before, t, total, disqualified, track);
+    if (after === before) continue;
+    lead.setThreshold(model, slot, after);
+    if (after.ups > before.ups) lead.lifecycle = lifecycleAfterCrossing(threshold, lead.lifecycle);
+    changed = true;
+  }
+  return changed;
+}
+
+const NO_FAST_TRACKS: readonly FastTrack[] = Object.freeze([]);
+
+/**
+ * Folds one in-order, non-spam event into a working lead (the one implementation of the rules;
+ * see `foldEvent`).
+ */
+function foldInto(lead: WorkingLead, event: ScoringEvent, model: CompiledModel): void {
+  const t = event.occurredAt;
+  const outcome = outcomeKindOf(event.type);
+  if (outcome !== null) {
+    const effects = outcomeEffects(lead.snapshot(model), outcome, event, model);
+    lead.disqualified = effects.disqualified;
+    lead.lifecycle = effects.lifecycle;
+    lead.reached = effects.reached;
+    lead.outcomes = effects.outcomes;
+    lead.eventCount += 1;
+    lead.lastAt = t;
+    lead.lastId = event.id;
+    return;
+  }
+  const lifecycle = lead.lifecycle;
+  const before = lead.totalAt(model, t);
+  let thresholdsMoved = crossThresholds(lead, model, t, before, lead.disqualified !== null, NO_FAST_TRACKS);
+
+  let profileChanged = false;
+  if (hasFields(event.profile)) {
+    const merged = mergeProfile(lead.profile, lead.trustedFields, event.profile, event.trusted === true);
+    lead.trustedFields = merged.trustedFields;
+    if (merged.changed) {
+      lead.profile = merged.profile;
+      profileChanged = true;
+      const components = profileComponents(merged.profile, model, lead.disqualified);
+      lead.fit = components.fit;
+      lead.source = components.source;
+      lead.disqualified = components.disqualified;
+    }
+  }
+  const disqualified = lead.disqualified !== null;
+  const grade = gradeFor(model.grades, lead.fit.score);
+  const fastTracks = lead.fastTracks;
+  fastTracks.length = 0;
+  const awarded = scoreEngagement(lead, event, model, grade, disqualified, fastTracks);
+  // The blend's inputs change only with the profile or a rule firing: computed then (and once).
+  const predictive = lead.predictive;
+  if (model.predictive === null) lead.predictive = undefined;
+  else if (profileChanged || awarded.length > 0 || predictive === undefined)
+    lead.predictive = predictivePoints(model, lead.profile, lead, lead.tallyIds, lead.tallies);
+  // Nothing of the score changed at the event: the total is the one just before it.
+  const unchanged = awarded.length === 0 && !profileChanged && lead.predictive === predictive;
+  const total = unchanged ? before : lead.totalAt(model, t);
+  if (crossThresholds(lead, model, t, total, disqualified, fastTracks)) thresholdsMoved = true;
+  lead.reached = reachedAfter(lead.reached, lifecycle, lead.lifecycle, t);
+  lead.modelVersion = model.version;
+  lead.eventCount += 1;
+  lead.lastAt = t;
+  lead.lastId = event.id;
+  if (awarded.length > 0 || profileChanged || thresholdsMoved)
+    lead.appendHistory({ at: t, cause: event.type, eventId: event.id, rules: awarded, total });
 }
 
 /**
@@ -209,86 +246,48 @@ function scoreEngagement(
  * makes. O(rules for the event's type), plus O(fit rules) when the profile changes. A spam
  * submission changes nothing. The event must come after every event folded so far (else
  * `LateEventError`: see `withEvent`). The input state is never modified; `reported` is kept.
+ * (The live path: one event on a working copy of the lead. A replay folds all of a lead's
+ * events on one working copy: see `foldEvents`.)
  */
 export function foldEvent(state: LeadState, event: ScoringEvent, model: CompiledModel): LeadState {
   if (event.spam) return state;
   if (isLate(state, event)) {
     throw new LateEventError(`event ${event.id} comes before the lead's newest event ${state.last?.id}`);
   }
-  const outcome = outcomeKindOf(event.type);
-  if (outcome !== null) return foldOutcome(state, outcome, event, model);
-  const t = event.occurredAt;
-  const before = breakdownAt(state, model, t).total;
-  const armed = thresholdsAt(model, state.thresholds, t, before, state.disqualified !== null);
+  const lead = new WorkingLead(state, model);
+  foldInto(lead, event, model);
+  return lead.freeze(model);
+}
 
-  let profile = state.profile;
-  let trustedFields = state.trustedFields;
-  let components: Pick<LeadState, 'fit' | 'source' | 'disqualified'> = state;
-  let profileChanged = false;
-  if (hasFields(event.profile)) {
-    const merged = mergeProfile(state.profile, state.trustedFields, event.profile, event.trusted === true);
-    trustedFields = merged.trustedFields;
-    if (merged.changed) {
-      profile = merged.profile;
-      profileChanged = true;
-      components = profileComponents(profile, model, state.disqualified);
-    }
+/** Event-time order, ties by event id (`compareEvents` on the events themselves). */
+const byEventTime = (a: ScoringEvent, b: ScoringEvent): number =>
+  a.occurredAt - b.occurredAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** The events in event-time order: the array itself when it already is (a stored history). */
+function inEventOrder(events: readonly ScoringEvent[]): readonly ScoringEvent[] {
+  for (let i = 1; i < events.length; i++) {
+    if (byEventTime(events[i - 1]!, events[i]!) > 0) return [...events].sort(byEventTime);
   }
-  const disqualified = components.disqualified !== null;
-  const grade = gradeFor(model.grades, components.fit.score);
-  const engagement = scoreEngagement(state, event, model, grade, disqualified);
-  // The blend's inputs change only with the profile or a rule firing: computed then (and once).
-  const predictive =
-    model.predictive === null
-      ? undefined
-      : profileChanged || engagement.tallies !== state.tallies || state.predictive === undefined
-        ? predictivePoints(model, profile, components, engagement.tallies)
-        : state.predictive;
-  const parts = { fit: components.fit, source: components.source, pool: engagement.pool, predictive };
-  const total = breakdownAt(parts, model, t).total;
-  const thresholds = thresholdsAt(model, armed, t, total, disqualified, engagement.fastTracks);
-  const moved = engagement.awarded.length > 0 || profileChanged || thresholds !== state.thresholds;
-  const lifecycle = lifecycleAfter(model, state.lifecycle, state.thresholds, thresholds);
-  return {
-    leadId: state.leadId,
-    modelVersion: model.version,
-    profile,
-    trustedFields,
-    fit: components.fit,
-    source: components.source,
-    pool: engagement.pool,
-    predictive,
-    tallies: engagement.tallies,
-    windows: engagement.windows,
-    thresholds,
-    disqualified: components.disqualified,
-    lifecycle,
-    reached: reachedAfter(state, lifecycle, t),
-    outcomes: state.outcomes,
-    eventCount: state.eventCount + 1,
-    last: keyOf(event),
-    history: moved
-      ? appendHistory(state.history, {
-          at: t,
-          cause: event.type,
-          eventId: event.id,
-          rules: engagement.awarded,
-          total,
-        })
-      : state.history,
-    reported: state.reported,
-  };
+  return events;
+}
+
+/**
+ * Folds a lead's events in event-time order into one working lead, frozen once at the end: the
+ * same result as folding them one by one with `foldEvent`, without building a state per event.
+ */
+function foldAll(start: LeadState, events: readonly ScoringEvent[], model: CompiledModel): LeadState {
+  const lead = new WorkingLead(start, model);
+  for (const event of inEventOrder(events)) {
+    if (lead.lastId !== null && event.occurredAt === lead.lastAt && event.id === lead.lastId) continue; // same event twice
+    if (event.spam) continue;
+    foldInto(lead, event, model);
+  }
+  return lead.freeze(model);
 }
 
 /** A lead's state from its events, folded in event-time order (order of arrival does not matter). */
 export function foldEvents(leadId: string, events: readonly ScoringEvent[], model: CompiledModel): LeadState {
-  const sorted = [...events].sort((a, b) => compareEvents(keyOf(a), keyOf(b)));
-  let state = newLeadState(leadId, model);
-  for (const event of sorted) {
-    if (state.last !== null && compareEvents(keyOf(event), state.last) === 0) continue; // same event twice
-    state = foldEvent(state, event, model);
-  }
-  return state;
+  return foldAll(newLeadState(leadId, model), events, model);
 }
 
 /**
@@ -310,7 +309,7 @@ export function withEvent(
 
 /** The lead refolded from all of its events in time order, keeping what was reported. */
 export function replay(state: LeadState, events: readonly ScoringEvent[], model: CompiledModel): LeadState {
-  return { ...foldEvents(state.leadId, events, model), reported: state.reported };
+  return foldAll({ ...newLeadState(state.leadId, model), reported: state.reported }, events, model);
 }
 
 /**

@@ -1,8 +1,7 @@
-import { poolAt } from './decay.ts';
+import { type EngagementPool, poolAt } from './decay.ts';
 import { bandFor, type CompiledModel, type CompiledThreshold, gradeFor } from './model.ts';
 import type {
   Classification,
-  HistoryEntry,
   LeadState,
   Lifecycle,
   Reported,
@@ -18,25 +17,58 @@ export const HISTORY_LIMIT = 20;
 const BELOW: ThresholdState = Object.freeze({ above: false, ups: 0 });
 const NO_CROSSINGS: readonly ThresholdCrossing[] = Object.freeze([]);
 
+type ScoreParts = Pick<LeadState, 'fit' | 'source' | 'predictive'>;
+
+/** Engagement counts the pool floored at zero, times the source multiplier. */
+const engagementOf = (parts: ScoreParts, pool: Pick<EngagementPool, 'pos' | 'neg'>) =>
+  Math.max(0, pool.pos + pool.neg) * parts.source.multiplier;
+
+const predictiveOf = (parts: ScoreParts, model: CompiledModel) =>
+  model.predictive === null ? 0 : (parts.predictive?.points ?? 0);
+
+/** The total score given the pool already decayed to the instant (see `breakdownAt`). */
+export function totalWith(
+  parts: ScoreParts,
+  pool: Pick<EngagementPool, 'pos' | 'neg'>,
+  model: CompiledModel,
+) {
+  return parts.fit.score + parts.source.points + engagementOf(parts, pool) + predictiveOf(parts, model);
+}
+
 /**
  * The lead's score at `t`: fit and source never decay; engagement does, floored at zero; the
  * predictive blend, if any, is constant between events.
  */
 export function breakdownAt(
-  state: Pick<LeadState, 'fit' | 'source' | 'pool' | 'predictive'>,
+  state: ScoreParts & Pick<LeadState, 'pool'>,
   model: CompiledModel,
   t: number,
 ): ScoreBreakdown {
   const pool = poolAt(state.pool, model, t);
-  const engagement = Math.max(0, pool.pos + pool.neg) * state.source.multiplier;
-  const fit = state.fit.score;
-  const source = state.source.points;
-  const predictive = model.predictive === null ? 0 : (state.predictive?.points ?? 0);
-  return { fit, source, engagement, predictive, total: fit + source + engagement + predictive };
+  return {
+    fit: state.fit.score,
+    source: state.source.points,
+    engagement: engagementOf(state, pool),
+    predictive: predictiveOf(state, model),
+    total: totalWith(state, pool, model),
+  };
 }
 
 export const thresholdState = (states: LeadState['thresholds'], name: string): ThresholdState =>
   states[name] ?? BELOW;
+
+/** An engagement rule that fast-tracks the lead to a threshold at an event (PRODUCT §2.13). */
+export interface FastTrack {
+  readonly threshold: string;
+  readonly ruleId: string;
+  readonly holdMs: number;
+}
+
+/** The first fast track to the threshold among an event's (no closure: this runs per event). */
+export function fastTrackFor(fastTracks: readonly FastTrack[], threshold: string): FastTrack | undefined {
+  for (const track of fastTracks) if (track.threshold === threshold) return track;
+  return undefined;
+}
 
 /** True when a lead above `threshold` falls back (is armed again) at `t` with score `total`. */
 function rearms(threshold: CompiledThreshold, state: ThresholdState, t: number, total: number, dq: boolean) {
@@ -46,11 +78,41 @@ function rearms(threshold: CompiledThreshold, state: ThresholdState, t: number, 
 }
 
 /**
- * The threshold states after the score became `total` at `t` (hysteresis, PRODUCT §2.8): a lead
- * above a threshold is armed again once below its rearm line (and past any fast-track hold);
- * an armed lead crosses upward when it reaches the score, or when a fast track qualifies it.
- * The same function applies the decay before an event, the event itself, and the decay until
- * a lead is observed, so the states are a function of the lead's events and the instant.
+ * One threshold's state after the score became `total` at `t` (hysteresis, PRODUCT §2.8): a
+ * lead above it is armed again once below its rearm line (and past any fast-track hold); an
+ * armed lead crosses upward when it reaches the score, or when a fast track qualifies it.
+ * Returns `state` itself when nothing changes.
+ */
+export function nextThresholdState(
+  threshold: CompiledThreshold,
+  state: ThresholdState,
+  t: number,
+  total: number,
+  disqualified: boolean,
+  track: FastTrack | undefined,
+): ThresholdState {
+  let next = state;
+  if (rearms(threshold, next, t, total, disqualified)) next = { above: false, ups: next.ups };
+  if (disqualified) return next;
+  if (!next.above && (total >= threshold.score || track)) {
+    return track
+      ? { above: true, ups: next.ups + 1, holdUntil: t + track.holdMs, fastTrackedBy: track.ruleId }
+      : { above: true, ups: next.ups + 1 };
+  }
+  if (next.above && track) {
+    return {
+      ...next,
+      holdUntil: Math.max(next.holdUntil ?? 0, t + track.holdMs),
+      fastTrackedBy: track.ruleId,
+    };
+  }
+  return next;
+}
+
+/**
+ * The threshold states after the score became `total` at `t` (see `nextThresholdState`). The
+ * same rule applies the decay before an event, the event itself, and the decay until a lead is
+ * observed, so the states are a function of the lead's events and the instant.
  */
 export function thresholdsAt(
   model: CompiledModel,
@@ -58,27 +120,13 @@ export function thresholdsAt(
   t: number,
   total: number,
   disqualified: boolean,
-  fastTracks: readonly { threshold: string; ruleId: string; holdMs: number }[] = [],
+  fastTracks: readonly FastTrack[] = [],
 ): LeadState['thresholds'] {
   let next: Record<string, ThresholdState> | undefined;
   for (const threshold of model.thresholds) {
-    let state = thresholdState(current, threshold.name);
-    const before = state;
-    if (rearms(threshold, state, t, total, disqualified)) state = { above: false, ups: state.ups };
-    if (!disqualified) {
-      const track = fastTracks.find((f) => f.threshold === threshold.name);
-      if (!state.above && (total >= threshold.score || track)) {
-        state = track
-          ? { above: true, ups: state.ups + 1, holdUntil: t + track.holdMs, fastTrackedBy: track.ruleId }
-          : { above: true, ups: state.ups + 1 };
-      } else if (state.above && track) {
-        state = {
-          ...state,
-          holdUntil: Math.max(state.holdUntil ?? 0, t + track.holdMs),
-          fastTrackedBy: track.ruleId,
-        };
-      }
-    }
+    const before = thresholdState(current, threshold.name);
+    const track = fastTrackFor(fastTracks, threshold.name);
+    const state = nextThresholdState(threshold, before, t, total, disqualified, track);
     if (state === before) continue;
     next ??= { ...current };
     next[threshold.name] = state;
@@ -86,31 +134,11 @@ export function thresholdsAt(
   return next ?? current;
 }
 
-/** The lifecycle stage after new upward crossings: lead → mql → sql, never backwards. */
-export function lifecycleAfter(
-  model: CompiledModel,
-  lifecycle: Lifecycle,
-  before: LeadState['thresholds'],
-  after: LeadState['thresholds'],
-): Lifecycle {
-  if (before === after) return lifecycle;
-  let stage = lifecycle;
-  for (const threshold of model.thresholds) {
-    if (thresholdState(after, threshold.name).ups <= thresholdState(before, threshold.name).ups) continue;
-    if (threshold.lifecycle === 'mql' && stage === 'lead') stage = 'mql';
-    if (threshold.lifecycle === 'sql' && (stage === 'lead' || stage === 'mql')) stage = 'sql';
-  }
+/** The lifecycle stage after an upward crossing of `threshold`: lead → mql → sql, never backwards. */
+export function lifecycleAfterCrossing(threshold: CompiledThreshold, stage: Lifecycle): Lifecycle {
+  if (threshold.lifecycle === 'mql' && stage === 'lead') return 'mql';
+  if (threshold.lifecycle === 'sql' && (stage === 'lead' || stage === 'mql')) return 'sql';
   return stage;
-}
-
-/** The audit trail with one entry added, keeping the last HISTORY_LIMIT entries. */
-export function appendHistory(history: readonly HistoryEntry[], entry: HistoryEntry): HistoryEntry[] {
-  const keep = Math.min(history.length, HISTORY_LIMIT - 1);
-  const next: HistoryEntry[] = new Array(keep + 1);
-  const offset = history.length - keep;
-  for (let i = 0; i < keep; i++) next[i] = history[offset + i]!;
-  next[keep] = entry;
-  return next;
 }
 
 /**

@@ -20,6 +20,12 @@ export interface CompiledEngagementRule {
   readonly capWindowMs: number;
   /** Key of the rule's own cap window in `LeadState.windows`. */
   readonly windowKey: string;
+  /** The rule's place in `CompiledModel.ruleIds` (its tally's slot in a working lead). */
+  readonly slot: number;
+  /** The place of `windowKey` in `CompiledModel.windowKeys`, or -1 without a cap of its own. */
+  readonly windowSlot: number;
+  /** The cap of the rule's category, if it has one. */
+  readonly categoryCap: CompiledCategoryCap | undefined;
   /** True when a cap (the rule's or its category's) can cut this rule's awards. */
   readonly capped: boolean;
   /** The rule awards at most once within this window (0: no such limit). */
@@ -54,6 +60,8 @@ export interface CompiledCategoryCap {
   readonly windowMs: number;
   /** Key of the category's cap window in `LeadState.windows`. */
   readonly key: string;
+  /** The place of `key` in `CompiledModel.windowKeys`. */
+  readonly slot: number;
 }
 
 export interface CompiledSourceRule {
@@ -99,6 +107,12 @@ export interface CompiledModel {
    */
   readonly talliesTemplate: Readonly<Record<string, undefined>>;
   readonly windowsTemplate: Readonly<Record<string, undefined>>;
+  /**
+   * The templates' keys as arrays: a working lead (see working-lead.ts) keeps tallies and cap
+   * windows in arrays indexed by these slots, so the hot path does no keyed lookups.
+   */
+  readonly ruleIds: readonly string[];
+  readonly windowKeys: readonly string[];
   readonly halfLifeMs: number | null;
   /** Inactivity steps sorted by afterMs. */
   readonly inactivity: readonly InactivityStep[];
@@ -118,9 +132,27 @@ export function compileModel(config: Pick<ClientConfig, 'model' | 'lists'>): Com
   if (cached) return cached;
   const { model, lists } = config;
   const categories = model.engagement.categories;
+  // Slots first (ids are unique: the schema checks), so every compiled rule knows its own.
+  const ruleIds = model.engagement.rules.map((rule) => rule.id);
+  const windowKeys = [
+    ...model.engagement.rules.filter((rule) => rule.cap !== undefined).map((rule) => `r:${rule.id}`),
+    ...Object.keys(categories).map((name) => `c:${name}`),
+  ];
+  const categoryCaps = new Map<string, CompiledCategoryCap>(
+    Object.entries(categories).map(([name, c]) => [
+      name,
+      {
+        points: c.cap.points,
+        windowMs: c.cap.windowDays * DAY_MS,
+        key: `c:${name}`,
+        slot: windowKeys.indexOf(`c:${name}`),
+      },
+    ]),
+  );
   const rulesByEvent = new Map<string, CompiledEngagementRule[]>();
   const rulesById = new Map<string, CompiledEngagementRule>();
   for (const rule of model.engagement.rules) {
+    const categoryCap = rule.category === undefined ? undefined : categoryCaps.get(rule.category);
     const compiled: CompiledEngagementRule = {
       id: rule.id,
       event: rule.event,
@@ -130,8 +162,10 @@ export function compileModel(config: Pick<ClientConfig, 'model' | 'lists'>): Com
       capPoints: rule.cap?.points ?? Number.POSITIVE_INFINITY,
       capWindowMs: (rule.cap?.windowDays ?? 0) * DAY_MS,
       windowKey: `r:${rule.id}`,
-      capped:
-        rule.cap !== undefined || (rule.category !== undefined && categories[rule.category] !== undefined),
+      slot: ruleIds.indexOf(rule.id),
+      windowSlot: rule.cap === undefined ? -1 : windowKeys.indexOf(`r:${rule.id}`),
+      categoryCap,
+      capped: rule.cap !== undefined || categoryCap !== undefined,
       resubmitWindowMs:
         (rule.resubmitWindowDays ?? (rule.event === 'form_submit' ? FORM_RESUBMIT_WINDOW_DAYS : 0)) * DAY_MS,
       qualifies: compileFastTrack(rule.qualifies),
@@ -144,11 +178,8 @@ export function compileModel(config: Pick<ClientConfig, 'model' | 'lists'>): Com
   }
   const talliesTemplate: Record<string, undefined> = {};
   const windowsTemplate: Record<string, undefined> = {};
-  for (const rule of rulesById.values()) {
-    talliesTemplate[rule.id] = undefined;
-    if (rule.capPoints !== Number.POSITIVE_INFINITY) windowsTemplate[rule.windowKey] = undefined;
-  }
-  for (const name of Object.keys(categories)) windowsTemplate[`c:${name}`] = undefined;
+  for (const id of ruleIds) talliesTemplate[id] = undefined;
+  for (const key of windowKeys) windowsTemplate[key] = undefined;
   const compiled: CompiledModel = {
     version: model.version,
     fitRules: model.fit.rules.map((r) => ({
@@ -169,14 +200,11 @@ export function compileModel(config: Pick<ClientConfig, 'model' | 'lists'>): Com
     })),
     rulesByEvent,
     rulesById,
-    categoryCaps: new Map(
-      Object.entries(model.engagement.categories).map(([name, c]) => [
-        name,
-        { points: c.cap.points, windowMs: c.cap.windowDays * DAY_MS, key: `c:${name}` },
-      ]),
-    ),
+    categoryCaps,
     talliesTemplate,
     windowsTemplate,
+    ruleIds,
+    windowKeys,
     halfLifeMs: model.decay.halfLifeDays === null ? null : model.decay.halfLifeDays * DAY_MS,
     inactivity: [...model.decay.inactivity]
       .map((s) => ({ afterMs: s.afterDays * DAY_MS, subtract: s.subtract, multiply: s.multiply }))

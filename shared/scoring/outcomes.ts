@@ -79,17 +79,20 @@ function outcomeRecord(state: LeadState, model: CompiledModel, kind: OutcomeKind
   return record;
 }
 
+/** What an outcome event changes in a lead. */
+export type OutcomeEffects = Pick<LeadState, 'disqualified' | 'lifecycle' | 'reached' | 'outcomes'>;
+
 /**
- * Folds an outcome event (the caller checked it is in order): records it with the lead's score
- * then, moves the lifecycle, and for `disqualified` disqualifies the lead (no more alerts; a
- * later `converted` lifts a sales disqualification). The score itself does not change.
+ * What an outcome event (the caller checked it is in order) changes: it is recorded with the
+ * lead's score then, moves the lifecycle, and for `disqualified` disqualifies the lead (no more
+ * alerts; a later `converted` lifts a sales disqualification). The score itself does not change.
  */
-export function foldOutcome(
+export function outcomeEffects(
   state: LeadState,
   kind: OutcomeKind,
   event: ScoringEvent,
   model: CompiledModel,
-): LeadState {
+): OutcomeEffects {
   const record = outcomeRecord(state, model, kind, event);
   const lifecycle = lifecycleAfterOutcome(state.lifecycle, kind);
   let disqualified = state.disqualified;
@@ -97,20 +100,25 @@ export function foldOutcome(
     disqualified = { ruleId: SALES_DISQUALIFIED, reason: record.reason ?? 'disqualified by sales' };
   if (kind === 'converted' && disqualified?.ruleId === SALES_DISQUALIFIED) disqualified = null;
   return {
-    ...state,
     disqualified,
     lifecycle,
-    reached: reachedAfter(state, lifecycle, event.occurredAt),
+    reached: reachedAfter(state.reached, state.lifecycle, lifecycle, event.occurredAt),
     outcomes: { ...state.outcomes, [kind]: record },
-    eventCount: state.eventCount + 1,
-    last: { at: event.occurredAt, id: event.id },
   };
 }
 
-/** The lifecycle stages' first times with `lifecycle` reached at `t` (unchanged if reached before). */
-export function reachedAfter(state: LeadState, lifecycle: Lifecycle, t: number): LeadState['reached'] {
-  if (lifecycle === state.lifecycle || state.reached?.[lifecycle] !== undefined) return state.reached;
-  return { ...state.reached, [lifecycle]: t };
+/**
+ * The lifecycle stages' first times after the stage moved from `before` to `after` at `t`
+ * (unchanged if it did not move or `after` was reached before).
+ */
+export function reachedAfter(
+  reached: LeadState['reached'],
+  before: Lifecycle,
+  after: Lifecycle,
+  t: number,
+): LeadState['reached'] {
+  if (after === before || reached?.[after] !== undefined) return reached;
+  return { ...reached, [after]: t };
 }
 
 /** The lead's final outcome (converted, lost or disqualified): the latest of them, if any. */

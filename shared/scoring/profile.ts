@@ -41,15 +41,29 @@ const KNOWN_FIELDS: ReadonlySet<string> = new Set<string>([
 ]);
 
 const isCustom = (field: string) => !KNOWN_FIELDS.has(field);
-const sizeOf = (field: string, value: ProfileValue) => field.length + JSON.stringify(value).length + 4;
+
+/** Characters JSON.stringify escapes in a string (else its JSON is the string in quotes). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON escapes
+const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** The length of a value's JSON (without building it for plain strings and finite numbers). */
+function jsonLength(value: ProfileValue): number {
+  if (typeof value === 'string' && !NEEDS_ESCAPING.test(value)) return value.length + 2;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value).length;
+  return JSON.stringify(value).length;
+}
+
+/** A field's share of the profile's JSON size. */
+const sizeOf = (field: string, value: ProfileValue) => field.length + jsonLength(value) + 4;
 
 /** How much of the budget a profile uses: its custom fields and its size. */
 function budgetUsed(profile: Profile): { custom: number; chars: number } {
   let custom = 0;
   let chars = 0;
-  for (const [field, value] of Object.entries(profile)) {
+  for (const field in profile) {
+    if (!Object.hasOwn(profile, field)) continue;
     if (isCustom(field)) custom++;
-    chars += sizeOf(field, value);
+    chars += sizeOf(field, profile[field]!);
   }
   return { custom, chars };
 }
@@ -57,9 +71,18 @@ function budgetUsed(profile: Profile): { custom: number; chars: number } {
 /** Profile fields derived from others, so rules can test them (the email's domain). */
 export function withDerivedFields(profile: Profile): Profile {
   const email = profile.email;
-  if (typeof email !== 'string') return profile;
+  if (typeof email !== 'string' || email.lastIndexOf('@') < 0) return profile;
+  const derived = { ...profile };
+  deriveFields(derived);
+  return derived;
+}
+
+/** Sets the derived fields of a profile the caller owns (see `withDerivedFields`). */
+function deriveFields(profile: Profile): void {
+  const email = profile.email;
+  if (typeof email !== 'string') return;
   const at = email.lastIndexOf('@');
-  return at < 0 ? profile : { ...profile, emailDomain: email.slice(at + 1).toLowerCase() };
+  if (at >= 0) profile.emailDomain = email.slice(at + 1).toLowerCase();
 }
 
 /** True when a profile update carries at least one field (without allocating a key list). */
@@ -121,7 +144,9 @@ export function mergeProfile(
   let trustedNext = trustedFields;
   let changed = false;
   let { custom, chars } = budgetUsed(current);
-  for (const [field, value] of Object.entries(incoming)) {
+  for (const field in incoming) {
+    if (!Object.hasOwn(incoming, field)) continue;
+    const value = incoming[field]!;
     if (typeof value === 'string' && value.trim() === '') continue;
     if (DERIVED_FIELDS.includes(field as (typeof DERIVED_FIELDS)[number])) continue;
     if (!trusted && trustedNext.includes(field)) continue;
@@ -137,7 +162,8 @@ export function mergeProfile(
     merged[field] = value;
     changed = true;
   }
-  return { profile: changed ? withDerivedFields(merged) : current, trustedFields: trustedNext, changed };
+  if (changed) deriveFields(merged);
+  return { profile: changed ? merged : current, trustedFields: trustedNext, changed };
 }
 
 /**
