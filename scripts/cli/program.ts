@@ -8,6 +8,7 @@ import { defineImportCommand, type ImportFlags, importOptionsOf, runImport } fro
 import { defineLeadsCommand, leadsCommand } from './leads.ts';
 import { PACKAGE_ROOT } from './paths.ts';
 import { defineReportCommand, reportCommand } from './report.ts';
+import { defineRescoreCommand, rescoreCommand } from './rescore.ts';
 import { defineSimulateCommand, simulateCommand } from './simulate.ts';
 import { openTarget } from './target.ts';
 import { defineTrainCommand, trainCommand } from './train.ts';
@@ -29,7 +30,7 @@ const VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'ut
   .version;
 
 const FOOTER = `
-Where decay, import, report, train and leads read and write, in this order:
+Where decay, rescore, simulate --model, import, report, train and leads read and write, in this order:
   --endpoint <url>   a DynamoDB Local (or LEADSCORE_DYNAMODB_ENDPOINT)
   --table <name>     alone: the deployed table in AWS (the stack output TableName),
                      with the default AWS credentials and region
@@ -96,6 +97,7 @@ export function buildProgram(io: CliOutput, run: ProgramRun): Command {
   );
   add(defineSimulateCommand(), (c) => simulateCommand(optionsOf(c)));
   add(defineDecayCommand(), (c) => decayCommand(optionsOf(c)));
+  add(defineRescoreCommand(), (c) => rescoreCommand(optionsOf(c)));
   add(defineImportCommand(), (c) => {
     const flags = optionsOf<ImportFlags & { dataDir?: string }>(c);
     return runImport(importOptionsOf(c.processedArgs[0] as string, flags), async (target) => {

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import * as z from 'zod';
+import { renderBacktestHtml } from '#scripts/report/render-backtest.ts';
 import { incomingEventSchema } from '#shared/api/events.ts';
+import type { BacktestReport } from '#shared/app/backtest.ts';
 import { loadClientConfig } from '#shared/config/load.ts';
 import type { ClientConfig } from '#shared/config/schema.ts';
 import { foldEvents, observe } from '#shared/scoring/engine.ts';
@@ -10,8 +14,10 @@ import { compileModel } from '#shared/scoring/model.ts';
 import type { ScoringEvent } from '#shared/scoring/types.ts';
 import { leadIdFor, normaliseEmail } from '#shared/store/identity.ts';
 import { clientsDir } from './paths.ts';
+import { type TargetOptions, withTarget } from './target.ts';
 import {
   addExamples,
+  addTargetOptions,
   CliError,
   clientOf,
   clientOption,
@@ -192,9 +198,13 @@ function report(simulation: Simulation, client: string, limit: number): string {
   return lines.join('\n');
 }
 
-export interface SimulateOptions {
-  /** The NDJSON file; required. */
+export interface SimulateOptions extends TargetOptions {
+  /** The NDJSON file; without one, the stored events of the table (with --model). */
   readonly events?: string | undefined;
+  /** A candidate client configuration (a file): score with it, and compare with the current one. */
+  readonly model?: string | undefined;
+  /** Write the backtest as one HTML page here. */
+  readonly html?: string | undefined;
   readonly client?: string | undefined;
   /** Score as of this instant (ms); default now. */
   readonly at?: number | undefined;
@@ -212,7 +222,15 @@ export function defineSimulateCommand(): Command {
         'POST /v1/events, plus an optional "profile" object (the fields a form brings). Exits 1 when a ' +
         'line is not a valid event (each is named by line and field on stderr).',
     )
-    .option('--events <file.ndjson>', 'required: the events, one JSON object per line')
+    .option(
+      '--events <file.ndjson>',
+      'the events, one JSON object per line (else the stored events, with --model)',
+    )
+    .option(
+      '--model <candidate.yaml>',
+      'a candidate client configuration: with --events, score the file with it; without, replay every stored lead under it and compare with the current model (what-if and backtest; nothing is written)',
+    )
+    .option('--html <file.html>', 'with --model and no --events: also write the comparison as one HTML page')
     .addOption(clientOption())
     .option(
       '--at <time>',
@@ -225,8 +243,11 @@ export function defineSimulateCommand(): Command {
       integerArg((n) => n >= 1, 'a positive integer'),
       50,
     )
-    .addOption(jsonOption('the whole simulation (every lead, the rejected lines)'));
+    .addOption(jsonOption('the whole simulation (every lead, the rejected lines), or the backtest'));
+  addTargetOptions(command);
   return addExamples(command, [
+    'leadscore simulate --model candidate.yaml',
+    'leadscore simulate --model candidate.yaml --html whatif.html --json',
     'leadscore simulate --events test/fixtures/cli/events.ndjson --at 2026-11-04T00:00:00Z',
     'leadscore simulate --events month.ndjson --client acme --limit 10',
     'leadscore simulate --events month.ndjson --json',
@@ -234,10 +255,20 @@ export function defineSimulateCommand(): Command {
 }
 
 /** `leadscore simulate --events <file> [--client] [--at] [--limit] [--json]`. */
-export function simulateCommand(options: SimulateOptions): number {
+export function simulateCommand(options: SimulateOptions): number | Promise<number> {
   const { events } = options;
-  if (events === undefined) throw new UsageError('simulate needs --events <file.ndjson>');
-  const config = loadClientConfig(clientOf(options.client), clientsDir());
+  if (events === undefined) {
+    if (options.model === undefined)
+      throw new UsageError(
+        'simulate needs --events <file.ndjson>, or --model <candidate.yaml> to backtest the stored leads',
+      );
+    return backtestCommand(options, options.model);
+  }
+  if (options.html !== undefined) throw new UsageError('--html is for a backtest (--model without --events)');
+  const config =
+    options.model === undefined
+      ? loadClientConfig(clientOf(options.client), clientsDir())
+      : loadClientConfig(options.model, clientsDir());
   let text: string;
   try {
     text = readFileSync(events, 'utf8');
@@ -250,4 +281,59 @@ export function simulateCommand(options: SimulateOptions): number {
     options.json ? JSON.stringify(simulation, null, 2) : report(simulation, config.client, options.limit),
   );
   return simulation.rejected.length > 0 ? 1 : 0;
+}
+
+const f1 = (n: number | null | undefined) => (n === null || n === undefined ? '–' : n.toFixed(3));
+
+/** The backtest as an operator reads it. */
+export function formatBacktest(report: BacktestReport, where: string): string {
+  const lines = [
+    `What if: model ${report.currentVersion} → ${report.candidateVersion} on ${where}, as of ${report.at} (nothing written)`,
+    `Leads: ${report.leads}; change segment: ${report.changedSegment}; change grade: ${report.changedGrade}`,
+    `MQLs (${report.mqlThreshold ?? 'none'}): ${report.newMqls} new, ${report.lostMqls} lost`,
+    ...report.segmentMoves.map((m) => `  ${m.from} → ${m.to}: ${m.leads}`),
+  ];
+  if (report.topMovers.length > 0) lines.push('Top movers:');
+  for (const m of report.topMovers) {
+    const diff = m.diff
+      .slice(0, 3)
+      .map((d) => `${d.ruleId} ${d.current} → ${d.candidate}`)
+      .join('; ');
+    lines.push(
+      `  ${m.email ?? m.leadId}  ${m.current.score} → ${m.candidate.score}  (${m.current.segment} → ${m.candidate.segment})  ${diff}`,
+    );
+  }
+  if (report.outcomes) {
+    const { current, candidate } = report.outcomes;
+    const ci = (r: typeof current) =>
+      r.auc.interval ? ` [${f1(r.auc.interval.lower)}–${f1(r.auc.interval.upper)}]` : '';
+    lines.push(
+      `Backtest on ${current.counts.labelled} leads with an outcome: AUC ${f1(current.auc.value)}${ci(current)} → ${f1(candidate.auc.value)}${ci(candidate)}`,
+      'Conversion by score band (current → candidate):',
+      ...current.bands.map((b, i) => {
+        const c = candidate.bands[i];
+        const rate = (r: number | null | undefined) =>
+          r === null || r === undefined ? '–' : `${(r * 100).toFixed(1)}%`;
+        return `  ${String(b.band).padStart(2)}  ${rate(b.rate)} → ${rate(c?.rate)}`;
+      }),
+    );
+  } else lines.push('No outcomes yet: no backtest (record outcomes or import a CRM history).');
+  return lines.join('\n');
+}
+
+/** `simulate --model <candidate.yaml>` without an events file: what-if and backtest on the table. */
+async function backtestCommand(options: SimulateOptions, modelFile: string): Promise<number> {
+  const candidate = loadClientConfig(modelFile, clientsDir());
+  const log = options.json ? () => {} : (line: string) => console.error(line);
+  return withTarget(options, log, async (target) => {
+    if (candidate.client !== target.app.config.client)
+      throw new CliError(
+        `${modelFile} is for client ${candidate.client}, the table for ${target.app.config.client}`,
+      );
+    const report = await target.app.backtest(candidate, options.at ?? Date.now());
+    if (options.html !== undefined)
+      await writeFile(resolve(options.html), renderBacktestHtml(report, candidate.client));
+    console.log(options.json ? JSON.stringify(report, null, 2) : formatBacktest(report, target.describe));
+    return 0;
+  });
 }

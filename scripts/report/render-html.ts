@@ -24,7 +24,7 @@ const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Ar
 const CHART_FONT = "Arial, Helvetica, 'Liberation Sans', sans-serif";
 
 /** One palette for page and charts: converters blue, non-converters orange, open leads grey. */
-const COLOURS = {
+export const COLOURS = {
   ink: '#1f2937',
   muted: '#6b7280',
   grid: '#e5e7eb',
@@ -50,7 +50,7 @@ const scoreRange = (min: number, max: number) => (min === max ? score(min) : `${
 const axisPercent = (value: number) => `${Math.round(value * 100)}%`;
 
 /** Renders one chart to an SVG string, server-side, without animation. */
-function chartSvg(option: EChartsOption, { width = CHART_WIDTH, height = CHART_HEIGHT } = {}): string {
+export function chartSvg(option: EChartsOption, { width = CHART_WIDTH, height = CHART_HEIGHT } = {}): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
   try {
     chart.setOption({
@@ -648,7 +648,7 @@ function cards(report: ModelReport): Card[] {
   ];
 }
 
-const STYLES = `
+export const STYLES = `
 :root { color-scheme: light; --ink: ${COLOURS.ink}; --muted: ${COLOURS.muted}; --line: ${COLOURS.grid};
   --accent: ${COLOURS.converted}; --warn: #b45309; --page: #f6f7f9; }
 * { box-sizing: border-box; }
