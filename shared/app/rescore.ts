@@ -29,6 +29,11 @@ export interface RescoreOptions {
   readonly restart?: boolean;
   /** Stop (leaving the checkpoint) once this returns false. */
   readonly keepGoing?: () => boolean;
+  /**
+   * The segments this run works on (default: all of them): so that N Lambda invocations, or a
+   * Step Functions map, can share one rescore of a large table.
+   */
+  readonly only?: readonly number[];
   /** Items a scan page examines (events included); DynamoDB's 1 MB page by default. */
   readonly pageSize?: number;
   /** Called after each page of leads. */
@@ -172,7 +177,10 @@ export async function runRescore(
     }
     segmentsDone++;
   };
-  await Promise.all(Array.from({ length: segments }, (_, segment) => worker(segment)));
+  const mine = options.only ?? Array.from({ length: segments }, (_, segment) => segment);
+  if (mine.some((segment) => !Number.isInteger(segment) || segment < 0 || segment >= segments))
+    throw new RangeError(`segments to run must be in 0..${segments - 1} (got ${mine.join(', ')})`);
+  await Promise.all(mine.map((segment) => worker(segment)));
   return {
     modelVersion: ctx.model.version,
     segments,

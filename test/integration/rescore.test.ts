@@ -127,6 +127,18 @@ describe('rescore on DynamoDB Local', () => {
     expect(await statesOf(interrupted)).toEqual(await statesOf(whole));
   }, 240_000);
 
+  it('It should share one rescore between workers that each take their own segments', async () => {
+    const shared = await seed(await freshTable('rescore-shared'));
+    const [a, b] = await Promise.all([
+      shared.rescore(NOW, { segments: 4, only: [0, 2] }),
+      shared.rescore(NOW, { segments: 4, only: [1, 3] }),
+    ]);
+    expect(a.leads + b.leads).toBe(emails.length);
+    expect(a.complete && b.complete).toBe(true);
+    expect(await statesOf(shared)).toEqual(await statesOf(whole));
+    await expect(shared.rescore(NOW, { segments: 4, only: [4] })).rejects.toThrow(/0\.\.3/);
+  }, 240_000);
+
   it('It should publish its changes as rescore events only with notify', async () => {
     const app = await seed(await freshTable('rescore-notify'));
     const emitted = recordOutbox(app);
