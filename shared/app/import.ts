@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import { outcomeEventId, outcomeEventType } from '#shared/scoring/outcomes.ts';
 import type { ImportedLead, ImportStatus } from './imported-lead.ts';
-import { type IngestContext, type IngestEvent, ingestEvent } from './ingest.ts';
+import { type IngestContext, type IngestEvent, ingestEvent, ingestNewLead } from './ingest.ts';
 import { recordOutcome } from './outcome.ts';
 
 /** The event type an imported CRM row is stored as (not snake_case: no API client can send it). */
@@ -21,20 +22,30 @@ export async function importLead(ctx: IngestContext, lead: ImportedLead, now: nu
     .update(JSON.stringify([lead.sourceId, lead.profile]))
     .digest('base64url')
     .slice(0, 22);
-  const created = await ingestEvent(
-    ctx,
-    {
-      eventId: `import-${digest}`,
-      email: lead.email,
-      type: IMPORTED_EVENT_TYPE,
-      occurredAt: lead.createdAt,
-      attributes: { sourceId: lead.sourceId },
-      profile: lead.profile,
-      trusted: true,
+  const imported = {
+    eventId: `import-${digest}`,
+    email: lead.email,
+    type: IMPORTED_EVENT_TYPE,
+    occurredAt: lead.createdAt,
+    attributes: { sourceId: lead.sourceId },
+    profile: lead.profile,
+    trusted: true,
+  };
+  // A new lead (the common case): the row and its outcome in one read and one transaction.
+  const outcomeEvent = lead.outcome && {
+    eventId: outcomeEventId(lead.outcome.kind),
+    email: lead.email,
+    type: outcomeEventType(lead.outcome.kind),
+    occurredAt: lead.outcome.at,
+    attributes: {
+      ...(lead.outcome.value !== undefined ? { value: lead.outcome.value } : {}),
+      ...(lead.outcome.currency !== undefined ? { currency: lead.outcome.currency } : {}),
     },
-    now,
-    SILENT,
-  );
+    trusted: true,
+  };
+  if (await ingestNewLead(ctx, outcomeEvent ? [imported, outcomeEvent] : [imported], now, SILENT))
+    return 'imported';
+  const created = await ingestEvent(ctx, imported, now, SILENT);
   if (created.status === 'rejected' || created.status === 'throttled')
     throw new ImportRejectedError(created.reason, created.field);
   let status: ImportStatus = created.status === 'accepted' ? 'imported' : 'unchanged';

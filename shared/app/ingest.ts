@@ -122,6 +122,71 @@ export async function ingestEvent(
   );
 }
 
+/**
+ * Creates a lead from several events at once (a history import: the row and its outcome): one
+ * read, then one transaction storing every event and the lead, scored in event-time order.
+ * Undefined when the lead exists already (or another writer created it meanwhile, or one of the
+ * events is stored already): the caller then ingests the events one by one, which is always
+ * right, only slower.
+ */
+export async function ingestNewLead(
+  ctx: IngestContext,
+  events: readonly (IngestEvent & { readonly email: string })[],
+  now: number,
+  options: IngestOptions = {},
+): Promise<{ leadId: string; state: LeadState } | undefined> {
+  const [first] = events;
+  if (!first) return undefined;
+  const leadId = leadIdFor(first.email);
+  if (events.some((e) => leadIdFor(e.email) !== leadId) || events.some((e) => e.spam || e.anonymousId))
+    throw new Error('ingestNewLead takes the events of one identified lead');
+  if (await ctx.repo.getLead(leadId)) return undefined;
+  const scoring = events
+    .map((e) => toScoringEvent({ ...e, profile: { ...e.profile, email: normaliseEmail(e.email) } }))
+    .sort((a, b) => a.occurredAt - b.occurredAt || (a.id < b.id ? -1 : 1));
+  let folded = newLeadState(leadId, ctx.model);
+  for (const event of scoring) {
+    if (event.profile) {
+      const issue = profileBudgetIssues(folded.profile, event.profile)[0];
+      if (issue) return undefined; // the one-by-one path names the field
+    }
+    folded = foldEvent(folded, event, ctx.model);
+  }
+  const { state, changes } = observe(folded, ctx.model, now);
+  const route = routeFor(state.profile, ctx.config);
+  const outbox = options.silent
+    ? []
+    : outgoingEvents({
+        state,
+        changes,
+        model: ctx.model,
+        config: ctx.config,
+        version: 1,
+        route,
+        now,
+        cause: first.type,
+      });
+  const lead = toLeadItem({
+    state,
+    kind: 'lead',
+    version: 1,
+    route,
+    nextChangeAt: nextChangeAt(state, ctx.model, now),
+    // An imported lead was created when the CRM says, not when it was imported.
+    createdAt: new Date(Math.min(now, scoring[0]!.occurredAt)).toISOString(),
+    now,
+    outbox,
+  });
+  const [eventItem, ...more] = scoring.map((e) => toEventItem(leadId, e, ctx.config, now));
+  const outcome = await ctx.repo.commitIngest({
+    event: eventItem!,
+    moreEvents: more,
+    lead,
+    expectedVersion: undefined,
+  });
+  return outcome === 'committed' ? { leadId, state } : undefined;
+}
+
 /** Which lead item an event updates, following anonymous visitors merged into leads. */
 async function resolveTarget(repo: LeadRepository, event: IngestEvent): Promise<Target | Rejected> {
   if (event.email) {
@@ -249,7 +314,13 @@ function anonymousFormRate(event: IngestEvent, item: LeadItem | undefined, now: 
   return { hour, count: previous + 1 };
 }
 
-function toEventItem(leadId: string, event: ScoringEvent, config: ClientConfig, now: number): EventItem {
+/** The stored form of an event (also how benches fill a table with what ingestion writes). */
+export function toEventItem(
+  leadId: string,
+  event: ScoringEvent,
+  config: ClientConfig,
+  now: number,
+): EventItem {
   return {
     ...eventKey(leadId, event.id),
     eventId: event.id,

@@ -38,6 +38,8 @@ export interface EventItem {
 /** One ingested event's write: the event (stored once), the lead, a visitor now merged into it. */
 export interface IngestCommit {
   readonly event: EventItem;
+  /** Further events of the same lead stored in the same transaction (a history import). */
+  readonly moreEvents?: readonly EventItem[];
   /** The lead as it is after the event, with the outbox of events it emits; none for spam. */
   readonly lead?: LeadItem;
   /** The lead's version as read (optimistic concurrency); undefined: the lead must not exist. */
@@ -128,6 +130,11 @@ export class LeadRepository {
         },
       },
     ];
+    for (const event of commit.moreEvents ?? []) {
+      items.push({
+        Put: { TableName: this.tableName, Item: event, ConditionExpression: 'attribute_not_exists(pk)' },
+      });
+    }
     if (commit.lead) {
       items.push({
         Put: {
@@ -174,7 +181,8 @@ export class LeadRepository {
       if (e?.name === 'ConditionalCheckFailedException') return 'duplicate';
       if (e?.name !== 'TransactionCanceledException') throw error;
       const codes = (e.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
-      return codes[0] === 'ConditionalCheckFailed' ? 'duplicate' : 'conflict';
+      const events = 1 + (commit.moreEvents?.length ?? 0);
+      return codes.slice(0, events).includes('ConditionalCheckFailed') ? 'duplicate' : 'conflict';
     }
   }
 
