@@ -5,6 +5,7 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpMultipartBodyParser from '@middy/http-multipart-body-parser';
 import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { formErrorPages } from '#shared/api/form-pages.ts';
 import { contentTypeOf, FORM_CONTENT_TYPES, formFor, postForm } from '#shared/api/form-post.ts';
 import { formCors } from '#shared/http/cors.ts';
 import type { HttpHandler } from '#shared/http/errors.ts';
@@ -32,11 +33,16 @@ const requireFormContentType: middy.MiddlewareObj<APIGatewayProxyEventV2, APIGat
   };
 
 const lambdaHandler = async (event: APIGatewayProxyEventV2) => postForm(store, event, Date.now());
+const allowedOriginsOf = (event: APIGatewayProxyEventV2) =>
+  formFor(store.config, event.pathParameters?.formId)?.allowedOrigins;
 
+// onError runs bottom-up: httpErrors maps the error to JSON, formErrorPages makes it a page for
+// a plain HTML post, formCors adds the CORS headers so that a fetch() can read it.
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
-  .use(formCors((event) => formFor(store.config, event.pathParameters?.formId)?.allowedOrigins))
+  .use(formCors(allowedOriginsOf))
+  .use(formErrorPages(allowedOriginsOf))
   .use(httpErrors(logger))
   .use(bodyLimit(FORM_BODY_LIMIT))
   .use(normaliseContentType())

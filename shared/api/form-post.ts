@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type { Leadscore } from '#shared/app/leadscore.ts';
 import type { ClientConfig, FormConfig } from '#shared/config/schema.ts';
 import { HttpError, json, ValidationError } from '#shared/http/errors.ts';
+import { isNavigation, thanksPage } from './form-pages.ts';
 import { inputFor, parseFormSubmission } from './forms.ts';
 
 /** Content types a form may be posted with (PRODUCT §3.1); others get 415. */
@@ -20,20 +21,12 @@ export function formFor(config: ClientConfig, formId: string | undefined): FormC
   return formId !== undefined && Object.hasOwn(config.forms, formId) ? config.forms[formId] : undefined;
 }
 
-/** A plain HTML form post (not fetch with JSON) that expects a page back. */
-function isHtmlPost(event: APIGatewayProxyEventV2): boolean {
-  const type = contentTypeOf(event);
-  const accept = event.headers?.accept ?? '';
-  return type !== 'application/json' && !/application\/json/.test(accept);
-}
-
-const THANKS_PAGE =
-  '<!doctype html><html lang="en"><meta charset="utf-8"><title>Thank you</title><h1>Thank you</h1><p>We received your request.</p></html>';
-
 /**
  * POST /v1/forms/{formId}: validates and maps the submission, stores it as a `form_submit`
- * event with the profile, and answers with a 303 to the thank-you page (HTML posts) or JSON.
- * A spam verdict gets the same answer as a real submission: a bot learns nothing.
+ * event with the profile, and answers a navigation (a plain HTML form post, see `isNavigation`)
+ * with a 303 to the form's `redirectUrl` (or a thank-you page), and fetch/XHR, whatever the
+ * body's type, with JSON. A spam verdict gets the same answer as a real submission: a bot
+ * learns nothing. Errors name the inputs as the page posted them.
  */
 export async function postForm(
   store: Leadscore,
@@ -67,13 +60,15 @@ export async function postForm(
   );
   if (result.status === 'throttled')
     throw new HttpError(429, 'too_many_submissions', result.reason, [
-      { field: inputFor(result.field, form), message: result.reason },
+      { field: inputFor(result.field, form, submission.inputs), message: result.reason },
     ]);
   if (result.status === 'rejected')
-    throw new ValidationError([{ field: inputFor(result.field, form), message: result.reason }]);
-  if (isHtmlPost(event)) {
+    throw new ValidationError([
+      { field: inputFor(result.field, form, submission.inputs), message: result.reason },
+    ]);
+  if (isNavigation(event)) {
     if (form.redirectUrl) return { statusCode: 303, headers: { location: form.redirectUrl }, body: '' };
-    return { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: THANKS_PAGE };
+    return thanksPage();
   }
   return json(200, { status: 'accepted', leadId: result.leadId });
 }

@@ -30,9 +30,16 @@ const numberSchema = z
       .refine((n) => n === 0 || n >= 1e-130, 'too small a number'),
   );
 
+/**
+ * The input each profile field was posted as (`email` ← `email` or `work_email`), so that an
+ * error names what the page sent, not the form's mapping.
+ */
+export type PostedInputs = ReadonlyMap<string, string>;
+
 export interface FormSubmission {
   readonly eventId: string;
   readonly profile: Profile;
+  readonly inputs: PostedInputs;
   readonly anonymousId?: string;
   /** A honeypot hit or spam heuristics: accepted silently, scored as spam, never alerts. */
   readonly spamReasons: readonly string[];
@@ -82,15 +89,18 @@ export function parseFormSubmission(
     return { issues: [{ field: 'body', message: `at most ${MAX_FIELDS} fields` }] };
   const issues: FieldIssue[] = [];
   const profile: Profile = {};
+  const inputs = new Map<string, string>();
   for (const [input, raw] of Object.entries(fields)) {
     if (input === form.honeypotField || CONTROL_FIELDS.has(input)) continue;
+    const target = Object.hasOwn(form.fields, input) ? form.fields[input]! : input;
+    // An empty input was sent too: a missing value is named by the input the page has.
+    if (!inputs.has(target) || raw.trim() !== '') inputs.set(target, input);
     if (raw.length > MAX_VALUE) {
       issues.push({ field: input, message: `longer than ${MAX_VALUE} characters` });
       continue;
     }
     const value = raw.trim();
     if (value === '') continue;
-    const target = Object.hasOwn(form.fields, input) ? form.fields[input]! : input;
     if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(target) || isReservedFieldName(target)) {
       issues.push({ field: input, message: 'field names are letters, digits and _, and not reserved words' });
       continue;
@@ -100,18 +110,18 @@ export function parseFormSubmission(
   const email = profile.email;
   if (typeof email !== 'string' || !emailSchema.safeParse(email).success) {
     issues.push({
-      field: inputFor('email', form),
+      field: inputFor('email', form, inputs),
       message: email === undefined ? 'required' : 'not a valid email address',
     });
   } else {
     profile.email = normaliseEmail(email);
   }
-  coerce(profile, 'country', countrySchema, form, issues);
-  coerce(profile, 'employees', numberSchema, form, issues);
-  coerce(profile, 'annualRevenue', numberSchema, form, issues);
+  const named = (field: string) => inputFor(field, form, inputs);
+  coerce(profile, 'country', countrySchema, named, issues);
+  coerce(profile, 'employees', numberSchema, named, issues);
+  coerce(profile, 'annualRevenue', numberSchema, named, issues);
   for (const required of form.requiredFields) {
-    if (profile[required] === undefined)
-      issues.push({ field: inputFor(required, form), message: 'required' });
+    if (profile[required] === undefined) issues.push({ field: named(required), message: 'required' });
   }
   if (issues.length > 0) return { issues };
   const spamReasons = spamReasonsOf(fields, form.honeypotField);
@@ -124,27 +134,33 @@ export function parseFormSubmission(
     submission: {
       eventId,
       profile,
+      inputs,
       spamReasons,
       ...(anonymousId ? { anonymousId: anonymousId.slice(0, 128) } : {}),
     },
   };
 }
 
-/** The form input that maps to a profile field, for error messages that name what the user sees. */
-export function inputFor(field: string, form: FormConfig): string {
-  return Object.entries(form.fields).find(([, target]) => target === field)?.[0] ?? field;
+/**
+ * The form input a profile field is named by in an error: the input the page posted it as;
+ * else (the page sent none) the input the form's `fields` maps to it; else the field itself.
+ */
+export function inputFor(field: string, form: FormConfig, posted: PostedInputs): string {
+  return (
+    posted.get(field) ?? Object.entries(form.fields).find(([, target]) => target === field)?.[0] ?? field
+  );
 }
 
 function coerce(
   profile: Profile,
   field: string,
   schema: z.ZodType<string | number>,
-  form: FormConfig,
+  named: (field: string) => string,
   issues: FieldIssue[],
 ) {
   const value = profile[field];
   if (value === undefined) return;
   const parsed = schema.safeParse(String(value));
   if (parsed.success) profile[field] = parsed.data;
-  else issues.push({ field: inputFor(field, form), message: parsed.error.issues[0]?.message ?? 'invalid' });
+  else issues.push({ field: named(field), message: parsed.error.issues[0]?.message ?? 'invalid' });
 }

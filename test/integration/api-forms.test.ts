@@ -133,6 +133,7 @@ describe('POST /v1/forms/{formId}: the three body encodings', () => {
       forms,
       formRequest('newsletter', urlencoded({ email: 'reader@blog-readers.io' }), {
         origin: 'https://blog.example-analytics.com',
+        accept: HTML_POST.accept,
         'content-type': 'application/x-www-form-urlencoded',
       }),
     );
