@@ -119,7 +119,8 @@ describe('npm start killed with SIGKILL right after a change', () => {
     // The demo request crosses MQL (fast track); the process dies as soon as it is answered.
     const form = await fetch(`${base}/v1/forms/demo-request`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      // A plain HTML form post, as a browser navigating sends it: answered with the 303.
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-mode': 'navigate' },
       body: new URLSearchParams({
         work_email: email,
         full_name: 'Dana Scully',
