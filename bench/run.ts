@@ -14,6 +14,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   list: () => import('./list.ts'),
   cost: () => import('./cost.ts'),
   train: () => import('./train.ts'),
+  rescore: () => import('./rescore.ts'),
 };
 
 export class UnknownBenchError extends Error {
