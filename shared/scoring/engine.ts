@@ -220,7 +220,7 @@ function foldInto(lead: WorkingLead, event: ScoringEvent, model: CompiledModel):
   const disqualified = lead.disqualified !== null;
   const grade = gradeFor(model.grades, lead.fit.score);
   const fastTracks = lead.fastTracks;
-  fastTracks.length = 0;
+  if (fastTracks.length > 0) fastTracks.length = 0;
   const awarded = scoreEngagement(lead, event, model, grade, disqualified, fastTracks);
   // The blend's inputs change only with the profile or a rule firing: computed then (and once).
   const predictive = lead.predictive;

@@ -152,10 +152,11 @@ export function mergeProfile(
     if (!trusted && trustedNext.includes(field)) continue;
     if (typeof value === 'string' && value.length > PROFILE_LIMITS.valueLength) continue;
     const existing = Object.hasOwn(merged, field) ? merged[field] : undefined;
-    if (existing === undefined && isCustom(field) && custom >= PROFILE_LIMITS.customFields) continue;
+    const newCustom = existing === undefined && isCustom(field);
+    if (newCustom && custom >= PROFILE_LIMITS.customFields) continue;
     const grown = chars + sizeOf(field, value) - (existing === undefined ? 0 : sizeOf(field, existing));
     if (grown > PROFILE_LIMITS.profileChars) continue;
-    if (existing === undefined && isCustom(field)) custom++;
+    if (newCustom) custom++;
     chars = grown;
     if (trusted && !trustedNext.includes(field)) trustedNext = [...trustedNext, field].sort();
     if (existing === value) continue;

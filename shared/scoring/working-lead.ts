@@ -1,3 +1,4 @@
+import type { WindowEntries } from './caps.ts';
 import { addPoints, advancePool, copyPool, EMPTY_POOL, type MutablePool } from './decay.ts';
 import { type FastTrack, HISTORY_LIMIT, thresholdState, totalWith } from './evaluate.ts';
 import type { CompiledModel } from './model.ts';
@@ -29,47 +30,48 @@ type Entries = (readonly [number, number])[];
  * slots after the model's, so they are kept, in their order, as the stored record had them.
  */
 export class WorkingLead {
-  leadId = '';
-  modelVersion = '';
-  profile: Profile = {};
-  trustedFields: readonly string[] = [];
-  fit: LeadState['fit'] = { score: 0, rules: [] };
-  source: LeadState['source'] = { points: 0, multiplier: 1, rules: [] };
-  predictive: LeadState['predictive'] = undefined;
-  disqualified: LeadState['disqualified'] = null;
-  lifecycle: Lifecycle = 'lead';
-  reached: LeadState['reached'] = undefined;
-  outcomes: LeadState['outcomes'] = undefined;
-  eventCount = 0;
+  // Every field is set by `load` (no defaults: a working lead is made per fold).
+  leadId!: string;
+  modelVersion!: string;
+  profile!: Profile;
+  trustedFields!: readonly string[];
+  fit!: LeadState['fit'];
+  source!: LeadState['source'];
+  predictive!: LeadState['predictive'];
+  disqualified!: LeadState['disqualified'];
+  lifecycle!: Lifecycle;
+  reached!: LeadState['reached'];
+  outcomes!: LeadState['outcomes'];
+  eventCount!: number;
   /** The newest event folded: its time and id (`lastId` null before the first). */
-  lastAt = 0;
-  lastId: string | null = null;
-  pool: MutablePool = copyPool(EMPTY_POOL);
+  lastAt!: number;
+  lastId!: string | null;
+  pool!: MutablePool;
   /** Tallies by slot: `tallies[i]` is rule `tallyIds[i]`'s, owned by this lead. */
-  tallyIds: readonly string[] = [];
-  tallies: (MutableTally | undefined)[] = [];
+  tallyIds!: readonly string[];
+  tallies!: (MutableTally | undefined)[];
   /** Cap windows by slot, as tallies; the arrays are owned (their entries are immutable). */
-  windowKeys: readonly string[] = [];
-  windows: (Entries | undefined)[] = [];
+  windowKeys!: readonly string[];
+  windows!: (Entries | undefined)[];
   /**
    * Threshold states by the slots of `model.thresholds` (`thresholdState`'s default for one
    * the lead has no state for); the states themselves are immutable. `thresholdNames` is the
    * stored record's key order, names of thresholds the model does not have included.
    */
-  thresholds: ThresholdState[] = [];
-  private thresholdNames: string[] = [];
-  private storedThresholds: LeadState['thresholds'] = {};
-  /** The fast tracks the current event earned (cleared for each event). */
-  readonly fastTracks: FastTrack[] = [];
-  reported: Reported = { at: 0, score: 0, segment: null, grade: null, disqualified: false, thresholds: {} };
+  thresholds!: ThresholdState[];
+  private thresholdNames!: string[];
+  private storedThresholds!: LeadState['thresholds'];
+  reported!: Reported;
+  private history!: HistoryEntry[];
+  private historyAppended!: boolean;
   /**
    * The pool decayed to `decayed.at` by the last `totalAt`, while the pool has not changed
    * since (`decayedValid`): decaying the pool to that instant is then a copy.
    */
   private readonly decayed: MutablePool = copyPool(EMPTY_POOL);
   private decayedValid = false;
-  private history: HistoryEntry[] = [];
-  private historyAppended = false;
+  /** The fast tracks the current event earned (cleared for each event). */
+  readonly fastTracks: FastTrack[] = [];
 
   constructor(state: LeadState, model: CompiledModel) {
     this.load(state, model);
@@ -93,49 +95,18 @@ export class WorkingLead {
     this.lastId = state.last?.id ?? null;
     this.pool = copyPool(state.pool);
     this.decayedValid = false;
-    this.loadTallies(state.tallies, model);
-    this.loadWindows(state.windows, model);
+    const tallies = bySlotOf(state.tallies, model.ruleIds, copyTally);
+    this.tallyIds = tallies.keys;
+    this.tallies = tallies.values;
+    const windows = bySlotOf(state.windows, model.windowKeys, copyEntries);
+    this.windowKeys = windows.keys;
+    this.windows = windows.values;
     this.thresholds = model.thresholds.map((threshold) => thresholdState(state.thresholds, threshold.name));
     this.thresholdNames = Object.keys(state.thresholds);
     this.storedThresholds = state.thresholds;
     this.reported = state.reported;
     this.history = state.history.slice();
     this.historyAppended = false;
-  }
-
-  private loadTallies(stored: LeadState['tallies'], model: CompiledModel): void {
-    const ids = model.ruleIds;
-    const tallies: (MutableTally | undefined)[] = new Array(ids.length);
-    for (let slot = 0; slot < ids.length; slot++) {
-      const tally = stored[ids[slot]!];
-      tallies[slot] = tally === undefined ? undefined : copyTally(tally);
-    }
-    let extraIds: string[] | undefined;
-    for (const id in stored) {
-      const tally = stored[id];
-      if (tally === undefined || Object.hasOwn(model.talliesTemplate, id)) continue;
-      extraIds ??= [...ids];
-      extraIds.push(id);
-      tallies.push(copyTally(tally));
-    }
-    this.tallyIds = extraIds ?? ids;
-    this.tallies = tallies;
-  }
-
-  private loadWindows(stored: LeadState['windows'], model: CompiledModel): void {
-    const keys = model.windowKeys;
-    const windows: (Entries | undefined)[] = new Array(keys.length);
-    for (let slot = 0; slot < keys.length; slot++) windows[slot] = stored[keys[slot]!]?.slice();
-    let extraKeys: string[] | undefined;
-    for (const key in stored) {
-      const entries = stored[key];
-      if (entries === undefined || Object.hasOwn(model.windowsTemplate, key)) continue;
-      extraKeys ??= [...keys];
-      extraKeys.push(key);
-      windows.push(entries.slice());
-    }
-    this.windowKeys = extraKeys ?? keys;
-    this.windows = windows;
   }
 
   /** The tally of a slot, created empty if the rule never fired. */
@@ -280,6 +251,32 @@ export class WorkingLead {
     return state;
   }
 }
+
+/**
+ * A stored record's values by slot (`keys`: the model's, then any others the record has, in its
+ * order), each copied: O(keys present), so a new lead's empty records cost nothing.
+ */
+function bySlotOf<T, C>(
+  stored: Readonly<Record<string, T>>,
+  modelKeys: readonly string[],
+  copy: (value: T) => C,
+): { keys: readonly string[]; values: (C | undefined)[] } {
+  let keys = modelKeys;
+  const values: (C | undefined)[] = new Array(modelKeys.length).fill(undefined);
+  for (const key in stored) {
+    const value = stored[key];
+    if (value === undefined) continue;
+    let slot = modelKeys.indexOf(key);
+    if (slot < 0) {
+      if (keys === modelKeys) keys = [...modelKeys];
+      slot = (keys as string[]).push(key) - 1;
+    }
+    values[slot] = copy(value);
+  }
+  return { keys, values };
+}
+
+const copyEntries = (entries: WindowEntries): Entries => entries.slice();
 
 function copyTally(tally: RuleTally): MutableTally {
   const copy: MutableTally = {
