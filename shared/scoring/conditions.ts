@@ -17,13 +17,6 @@ const asNumber = (value: unknown): number | undefined => {
   return undefined;
 };
 
-/**
- * True when trimming or lower-casing could change the string: leading or trailing white space,
- * an upper-case ASCII letter, or any non-ASCII character. A string without them is its own
- * normal form, so the predicates below test it as it is, without building a new string.
- */
-const MAY_CHANGE = /^\s|\s$|[A-Z\u0080-\uffff]/;
-
 const normalise = (value: unknown, ignoreCase: boolean): unknown =>
   typeof value === 'string' ? (ignoreCase ? value.trim().toLowerCase() : value.trim()) : value;
 
@@ -65,8 +58,7 @@ export function compileCondition(condition: Condition, lists: Readonly<Record<st
       const needle = condition.value.toLowerCase();
       return (f) => {
         const v = f[field];
-        if (typeof v !== 'string') return false;
-        return v.includes(needle) || (MAY_CHANGE.test(v) && v.toLowerCase().includes(needle));
+        return typeof v === 'string' && v.toLowerCase().includes(needle);
       };
     }
     case 'regex': {
@@ -85,8 +77,7 @@ export function compileCondition(condition: Condition, lists: Readonly<Record<st
         builtInList(condition.list) ?? new Set((lists[condition.list] ?? []).map((v) => v.toLowerCase()));
       return (f) => {
         const v = f[field];
-        if (typeof v !== 'string') return false;
-        return set.has(MAY_CHANGE.test(v) ? v.trim().toLowerCase() : v);
+        return typeof v === 'string' && set.has(v.trim().toLowerCase());
       };
     }
   }
