@@ -56,14 +56,27 @@ function jsonLength(value: ProfileValue): number {
 /** A field's share of the profile's JSON size. */
 const sizeOf = (field: string, value: ProfileValue) => field.length + jsonLength(value) + 4;
 
-/** How much of the budget a profile uses: its custom fields and its size. */
-function budgetUsed(profile: Profile): { custom: number; chars: number } {
+/**
+ * At least the JSON size of the profile's fields: a string's JSON is at most 6 characters per
+ * character (`\uXXXX`) plus quotes; a number's at most 24 (`-2.2250738585072014e-308`).
+ */
+function maxSizeOf(profile: Readonly<Profile>): number {
+  let size = 0;
+  for (const field in profile) {
+    const value = profile[field];
+    size += field.length + (typeof value === 'string' ? 6 * value.length + 2 : 24) + 4;
+  }
+  return size;
+}
+
+/** How much of the budget a profile uses: its custom fields and (unless not `sized`) its size. */
+function budgetUsed(profile: Profile, sized = true): { custom: number; chars: number } {
   let custom = 0;
   let chars = 0;
   for (const field in profile) {
     if (!Object.hasOwn(profile, field)) continue;
     if (isCustom(field)) custom++;
-    chars += sizeOf(field, profile[field]!);
+    if (sized) chars += sizeOf(field, profile[field]!);
   }
   return { custom, chars };
 }
@@ -143,7 +156,9 @@ export function mergeProfile(
   const merged: Profile = { ...current };
   let trustedNext = trustedFields;
   let changed = false;
-  let { custom, chars } = budgetUsed(current);
+  // Sizes matter only if the profile could outgrow its budget (rare): else they are not tracked.
+  const sized = maxSizeOf(current) + maxSizeOf(incoming) > PROFILE_LIMITS.profileChars;
+  let { custom, chars } = budgetUsed(current, sized);
   for (const field in incoming) {
     if (!Object.hasOwn(incoming, field)) continue;
     const value = incoming[field]!;
@@ -154,10 +169,12 @@ export function mergeProfile(
     const existing = Object.hasOwn(merged, field) ? merged[field] : undefined;
     const newCustom = existing === undefined && isCustom(field);
     if (newCustom && custom >= PROFILE_LIMITS.customFields) continue;
-    const grown = chars + sizeOf(field, value) - (existing === undefined ? 0 : sizeOf(field, existing));
-    if (grown > PROFILE_LIMITS.profileChars) continue;
+    if (sized) {
+      const grown = chars + sizeOf(field, value) - (existing === undefined ? 0 : sizeOf(field, existing));
+      if (grown > PROFILE_LIMITS.profileChars) continue;
+      chars = grown;
+    }
     if (newCustom) custom++;
-    chars = grown;
     if (trusted && !trustedNext.includes(field)) trustedNext = [...trustedNext, field].sort();
     if (existing === value) continue;
     merged[field] = value;
