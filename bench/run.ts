@@ -14,6 +14,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   list: () => import('./list.ts'),
   cost: () => import('./cost.ts'),
   train: () => import('./train.ts'),
+  simulate: () => import('./simulate.ts'),
   rescore: () => import('./rescore.ts'),
 };
 
