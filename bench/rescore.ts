@@ -66,7 +66,7 @@ export async function run(args: string[]): Promise<void> {
     if (list) list.push(event);
     else byLead.set(leadId, [event]);
   }
-  const now = Math.max(...generated.map((e) => Date.parse(e.occurredAt))) + 3_600_000;
+  const now = generated.reduce((latest, e) => Math.max(latest, Date.parse(e.occurredAt)), 0) + 3_600_000;
   const items: object[] = [];
   for (const [leadId, events] of byLead) {
     const { state } = observe(foldEvents(leadId, events, model), model, now);
