@@ -102,8 +102,10 @@ export async function run(args: string[]): Promise<void> {
     let read = 0;
     await Promise.all(
       Array.from({ length: segments }, async (_, w) => {
-        for (let i = w; i < ids.length; i += segments)
-          read += (await current.repo.listEvents(ids[i]!)).length;
+        for (let i = w; i < ids.length; i += segments) {
+          const events = await current.repo.listEvents(ids[i]!);
+          read += events.length; // after the await: `read += await …` would add to a stale value
+        }
       }),
     );
     const querySeconds = (performance.now() - queryStarted) / 1000;
