@@ -262,9 +262,21 @@ describe('lead source weighting', () => {
       profileEvent(T0, { ...neutral, source: 'linkedin-ads' }),
       event('form_submit', T0, { formId: 'contact' }),
     ]);
-    expect(scoreAt(state, model, T0)).toEqual({ fit: 0, source: 5, engagement: 30, predictive: 0, total: 35 });
+    expect(scoreAt(state, model, T0)).toEqual({
+      fit: 0,
+      source: 5,
+      engagement: 30,
+      predictive: 0,
+      total: 35,
+    });
     // The multiplier applies to decayed engagement; source points never decay.
-    expect(scoreAt(state, model, T0 + 7 * DAY)).toEqual({ fit: 0, source: 5, engagement: 15, predictive: 0, total: 20 });
+    expect(scoreAt(state, model, T0 + 7 * DAY)).toEqual({
+      fit: 0,
+      source: 5,
+      engagement: 15,
+      predictive: 0,
+      total: 20,
+    });
   });
 
   it('It should add 10 points for referrals without weighting engagement', () => {
@@ -272,7 +284,13 @@ describe('lead source weighting', () => {
       profileEvent(T0, { ...neutral, source: 'referral' }),
       event('form_submit', T0, { formId: 'contact' }),
     ]);
-    expect(scoreAt(state, model, T0)).toEqual({ fit: 0, source: 10, engagement: 25, predictive: 0, total: 35 });
+    expect(scoreAt(state, model, T0)).toEqual({
+      fit: 0,
+      source: 10,
+      engagement: 25,
+      predictive: 0,
+      total: 35,
+    });
   });
 });
 
