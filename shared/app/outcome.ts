@@ -49,7 +49,7 @@ export async function recordOutcome(
 ): Promise<OutcomeResult> {
   const lookup = async () => {
     const item = await ctx.repo.getLead(command.leadId);
-    if (!item || item.kind !== 'lead') return undefined;
+    if (item?.kind !== 'lead') return undefined;
     return item.mergedInto ? await ctx.repo.getLead(item.mergedInto) : item;
   };
   const notFound = { status: 'notFound', field: 'leadId', reason: `no lead "${command.leadId}"` } as const;
