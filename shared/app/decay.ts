@@ -1,9 +1,11 @@
 import type { ClientConfig } from '#shared/config/schema.ts';
+import type { OutgoingEvent } from '#shared/events/contracts.ts';
 import { outgoingEvents } from '#shared/events/outgoing.ts';
 import { observe } from '#shared/scoring/engine.ts';
 import type { CompiledModel } from '#shared/scoring/model.ts';
 import { nextChangeAt } from '#shared/scoring/next-change.ts';
 import { routeFor } from '#shared/scoring/routing.ts';
+import type { LeadState, ScoreChanges } from '#shared/scoring/types.ts';
 import { type LeadItem, stateOf, toLeadItem } from '#shared/store/lead-item.ts';
 import type { LeadRepository } from '#shared/store/lead-repository.ts';
 
@@ -56,18 +58,31 @@ function daysBetween(fromDay: string, toDay: string): string[] {
  */
 export function reevaluate(ctx: Pick<DecayContext, 'config' | 'model'>, item: LeadItem, now: number) {
   const { state, changes } = observe(stateOf(item), ctx.model, now);
-  const route = routeFor(state.profile, ctx.config);
+  const { next, events } = writtenBack(ctx, item, state, changes, now, 'decay');
+  const moved = changes.segmentChange !== null || changes.thresholdCrossings.length > 0;
+  return { state, changes, next, events, moved };
+}
+
+/**
+ * The item a job writes back for a lead it re-evaluated (decay, rescore): version bumped,
+ * routed and re-indexed to its next change, with the events its changes emit (`cause`), or
+ * none when `silent`. Pure.
+ */
+export function writtenBack(
+  ctx: Pick<DecayContext, 'config' | 'model'>,
+  item: LeadItem,
+  state: LeadState,
+  changes: ScoreChanges,
+  now: number,
+  cause: string,
+  silent = false,
+): { next: LeadItem; events: OutgoingEvent[] } {
+  const route = item.kind === 'lead' ? routeFor(state.profile, ctx.config) : null;
   const version = item.version + 1;
-  const events = outgoingEvents({
-    state,
-    changes,
-    model: ctx.model,
-    config: ctx.config,
-    version,
-    route,
-    now,
-    cause: 'decay',
-  });
+  const events =
+    silent || item.kind !== 'lead'
+      ? []
+      : outgoingEvents({ state, changes, model: ctx.model, config: ctx.config, version, route, now, cause });
   const next = toLeadItem({
     state,
     kind: item.kind,
@@ -80,8 +95,7 @@ export function reevaluate(ctx: Pick<DecayContext, 'config' | 'model'>, item: Le
     ...(item.anonymousIds ? { anonymousIds: item.anonymousIds } : {}),
     ...(item.formRate ? { formRate: item.formRate } : {}),
   });
-  const moved = changes.segmentChange !== null || changes.thresholdCrossings.length > 0;
-  return { state, changes, next, events, moved };
+  return { next, events };
 }
 
 /**

@@ -1,12 +1,10 @@
 import type { ClientConfig } from '#shared/config/schema.ts';
-import { outgoingEvents } from '#shared/events/outgoing.ts';
 import { classify, observe, replay } from '#shared/scoring/engine.ts';
 import type { CompiledModel } from '#shared/scoring/model.ts';
-import { nextChangeAt } from '#shared/scoring/next-change.ts';
-import { routeFor } from '#shared/scoring/routing.ts';
 import type { LeadState } from '#shared/scoring/types.ts';
-import { type LeadItem, stateOf, toLeadItem } from '#shared/store/lead-item.ts';
+import { type LeadItem, stateOf } from '#shared/store/lead-item.ts';
 import type { LeadRepository } from '#shared/store/lead-repository.ts';
+import { writtenBack } from './decay.ts';
 import { storedEventsOf } from './ingest.ts';
 
 const MAX_ATTEMPTS = 10;
@@ -220,33 +218,7 @@ async function rescoreLead(
       round2(before.breakdown.total) !== round2(after.breakdown.total) ||
       before.segment !== after.segment ||
       before.grade !== after.grade;
-    const version = item.version + 1;
-    const route = item.kind === 'lead' ? routeFor(state.profile, ctx.config) : null;
-    const outbox =
-      notify && item.kind === 'lead'
-        ? outgoingEvents({
-            state,
-            changes,
-            model: ctx.model,
-            config: ctx.config,
-            version,
-            route,
-            now,
-            cause: 'rescore',
-          })
-        : [];
-    const next = toLeadItem({
-      state,
-      kind: item.kind,
-      version,
-      route,
-      nextChangeAt: nextChangeAt(state, ctx.model, now),
-      createdAt: item.createdAt,
-      now,
-      outbox,
-      ...(item.anonymousIds ? { anonymousIds: item.anonymousIds } : {}),
-      ...(item.formRate ? { formRate: item.formRate } : {}),
-    });
+    const { next, events: outbox } = writtenBack(ctx, item, state, changes, now, 'rescore', !notify);
     if (moved)
       next.rescored = {
         at: new Date(now).toISOString(),
