@@ -1,42 +1,23 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { Leadscore } from '#shared/app/leadscore.ts';
 import { wrapDocument } from '#shared/clients/aws.ts';
 import { loadClientConfig } from '#shared/config/load.ts';
 import { leadIdFor } from '#shared/store/identity.ts';
+import { leadscore } from '#test/support/cli.ts';
 import { freshTable, testDynamoClient, testDynamoEndpoint } from '#test/support/dynamo.ts';
 
 /**
  * "Changing the model safely" as the README walks it: edit the file, backtest it with
  * `leadscore simulate --model` (nothing written), then `leadscore rescore` once it is deployed.
  */
-const ROOT = resolve(import.meta.dirname, '../..');
 const TIMEOUT = 240_000;
 const current = loadClientConfig('example');
 const T0 = Date.now() - 3 * 86_400_000;
 const HOUR = 3_600_000;
-
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function leadscore(args: string[]): Promise<CliRun> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'scripts/cli.ts', ...args],
-      { cwd: ROOT, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
-      (error, stdout, stderr) =>
-        done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 describe('leadscore simulate --model and rescore (DynamoDB Local)', () => {
   let dir: string;

@@ -1,14 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wrapDocument } from '#shared/clients/aws.ts';
 import { leadIdFor } from '#shared/store/identity.ts';
 import type { LeadItem } from '#shared/store/lead-item.ts';
 import { stateOf } from '#shared/store/lead-item.ts';
 import { LeadRepository } from '#shared/store/lead-repository.ts';
+import { type CliRun, leadscore } from '#test/support/cli.ts';
 import { type CrmExport, RULE_SIGNS, writeCrmExport } from '#test/support/crm-export.ts';
 import { freshTable, testDynamoClient, testDynamoEndpoint } from '#test/support/dynamo.ts';
 
@@ -20,7 +19,6 @@ import { freshTable, testDynamoClient, testDynamoEndpoint } from '#test/support/
  * probability, the column sales filled in after the fact — are held against what the CLI finds.
  */
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /**
  * Distinct leads in the export. DynamoDB Local takes ~25 ms a write transaction on a loaded
  * two-core machine (and more as it fills up), and an imported lead is two of them: 1,400 leads
@@ -30,31 +28,6 @@ const LEADS = 800;
 const TIMEOUT = 240_000;
 /** What `train` refuses under (its default `--min-outcomes`). */
 const MIN_OUTCOMES = 50;
-
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `leadscore <args>` as an operator would, in a child process. */
-function leadscore(args: string[]): Promise<CliRun> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'scripts/cli.ts', ...args],
-      {
-        cwd: ROOT,
-        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-        maxBuffer: 64 * 1024 * 1024,
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        done({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 interface ImportJson {
   complete: boolean;

@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Leadscore } from '#shared/app/leadscore.ts';
 import { wrapDocument } from '#shared/clients/aws.ts';
@@ -12,34 +10,13 @@ import { observe } from '#shared/scoring/engine.ts';
 import { leadIdFor } from '#shared/store/identity.ts';
 import { stateOf } from '#shared/store/lead-item.ts';
 import { decodeOutbox } from '#shared/store/outbox.ts';
+import { leadscore } from '#test/support/cli.ts';
 import { freshTable, testDynamoClient, testDynamoEndpoint } from '#test/support/dynamo.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const EVENTS_FIXTURE = 'test/fixtures/cli/events.ndjson';
 const BROKEN_FIXTURE = 'test/fixtures/cli/broken.yaml';
 /** Spawning node with tsx takes a few seconds on a busy machine. */
 const CLI_TIMEOUT = 90_000;
-
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `leadscore <args>` as an operator would, in a child process (asynchronously). */
-function leadscore(args: string[]): Promise<CliRun> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'scripts/cli.ts', ...args],
-      { cwd: ROOT, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        done({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 describe('leadscore validate', () => {
   it('It should print OK and exit 0 for a valid configuration', { timeout: CLI_TIMEOUT }, async () => {
