@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream';
 import { Command } from 'commander';
 import { CsvError } from 'csv-parse';
+import { identityKey } from '#shared/api/events.ts';
 import type { ImportSink } from '#shared/app/imported-lead.ts';
 import type { IngestEvent } from '#shared/app/ingest.ts';
 import { zodFieldIssues } from '#shared/http/middleware.ts';
@@ -264,8 +265,6 @@ export function eventFromLine(text: string, now: number): { event: IngestEvent }
   };
 }
 
-const leadKeyOf = (e: IngestEvent) => e.email?.toLowerCase() ?? e.leadId ?? `anon:${e.anonymousId}`;
-
 interface Run {
   readonly options: ImportOptions;
   readonly summary: ImportSummary;
@@ -360,7 +359,7 @@ async function importEvents(run: Run, file: string): Promise<string | undefined>
         } catch (error) {
           summary.eventFailed(at, messageOf(error));
         }
-      }, leadKeyOf(event));
+      }, identityKey(event));
     }
     return undefined;
   } catch (error) {

@@ -179,7 +179,8 @@ export function validateEvent(
   };
 }
 
-const identityKey = (e: IngestEvent) => e.email?.toLowerCase() ?? e.leadId ?? `anon:${e.anonymousId}`;
+/** Events with the same key belong to one lead (or visitor): ingested in order, one at a time. */
+export const identityKey = (e: IngestEvent) => e.email?.toLowerCase() ?? e.leadId ?? `anon:${e.anonymousId}`;
 
 /**
  * Ingests a batch: events of one lead in order (no self-contention), different leads in

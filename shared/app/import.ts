@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { outcomeEventId, outcomeEventType } from '#shared/scoring/outcomes.ts';
 import type { ImportedLead, ImportStatus } from './imported-lead.ts';
 import { type IngestContext, type IngestEvent, ingestEvent, ingestNewLead } from './ingest.ts';
-import { recordOutcome } from './outcome.ts';
+import { outcomeEvent, recordOutcome } from './outcome.ts';
 
 /** The event type an imported CRM row is stored as (not snake_case: no API client can send it). */
 export const IMPORTED_EVENT_TYPE = 'lead.imported';
@@ -32,19 +31,8 @@ export async function importLead(ctx: IngestContext, lead: ImportedLead, now: nu
     trusted: true,
   };
   // A new lead (the common case): the row and its outcome in one read and one transaction.
-  const outcomeEvent = lead.outcome && {
-    eventId: outcomeEventId(lead.outcome.kind),
-    email: lead.email,
-    type: outcomeEventType(lead.outcome.kind),
-    occurredAt: lead.outcome.at,
-    attributes: {
-      ...(lead.outcome.value !== undefined ? { value: lead.outcome.value } : {}),
-      ...(lead.outcome.currency !== undefined ? { currency: lead.outcome.currency } : {}),
-    },
-    trusted: true,
-  };
-  if (await ingestNewLead(ctx, outcomeEvent ? [imported, outcomeEvent] : [imported], now, SILENT))
-    return 'imported';
+  const outcome = lead.outcome && { ...outcomeEvent(lead.outcome), email: lead.email };
+  if (await ingestNewLead(ctx, outcome ? [imported, outcome] : [imported], now, SILENT)) return 'imported';
   const created = await ingestEvent(ctx, imported, now, SILENT);
   if (created.status === 'rejected' || created.status === 'throttled')
     throw new ImportRejectedError(created.reason, created.field);

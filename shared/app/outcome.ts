@@ -26,6 +26,23 @@ export type OutcomeResult =
   /** The lead already has an outcome of this kind, with other fields (the first named). */
   | { status: 'conflict'; field: string; reason: string; outcome: OutcomeRecord };
 
+/** The lead event an outcome is stored as (one id per kind: a lead has one outcome of each kind). */
+export function outcomeEvent(
+  outcome: Pick<OutcomeCommand, 'kind' | 'value' | 'currency' | 'reason'> & { readonly at: number },
+) {
+  return {
+    eventId: outcomeEventId(outcome.kind),
+    type: outcomeEventType(outcome.kind),
+    occurredAt: outcome.at,
+    attributes: {
+      ...(outcome.value !== undefined ? { value: outcome.value } : {}),
+      ...(outcome.currency !== undefined ? { currency: outcome.currency } : {}),
+      ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}),
+    },
+    trusted: true,
+  };
+}
+
 /** The first field of the command that differs from the stored outcome, if any. */
 function differingField(command: OutcomeCommand, stored: OutcomeRecord): string | undefined {
   if (command.at !== undefined && command.at !== stored.at) return 'occurredAt';
@@ -59,18 +76,7 @@ export async function recordOutcome(
   if (existing) return compare(command, existing, item.leadId, stateOf(item).lifecycle);
   const result = await ingestEvent(
     ctx,
-    {
-      eventId: outcomeEventId(command.kind),
-      leadId: item.leadId,
-      type: outcomeEventType(command.kind),
-      occurredAt: command.at ?? now,
-      attributes: {
-        ...(command.value !== undefined ? { value: command.value } : {}),
-        ...(command.currency !== undefined ? { currency: command.currency } : {}),
-        ...(command.reason !== undefined ? { reason: command.reason } : {}),
-      },
-      trusted: true,
-    },
+    { ...outcomeEvent({ ...command, at: command.at ?? now }), leadId: item.leadId },
     now,
     options,
   );
