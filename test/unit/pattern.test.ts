@@ -610,9 +610,12 @@ describe('validatePattern', () => {
       'only strings or only numbers',
     );
     expect(validatePattern({ a: [{ 'anything-but': [] }] })[0]).toContain('must not be empty');
-    expect(validatePattern({ a: [{ 'anything-but': { prefix: ['x', 'y'] } }] })[0]).toContain(
-      'single string',
+    expect(validatePattern({ a: [{ 'anything-but': { prefix: ['x', 'y'] } }] })).toEqual([]);
+    expect(validatePattern({ a: [{ 'anything-but': { prefix: '' } }] })[0]).toContain('must not be empty');
+    expect(validatePattern({ a: [{ 'anything-but': { suffix: ['x', ''] } }] })[0]).toContain(
+      'must not be empty',
     );
+    expect(validatePattern({ a: [{ 'anything-but': { prefix: 3 } }] })[0]).toContain('list of strings');
     expect(validatePattern({ a: [{ 'anything-but': { numeric: ['>', 1] } }] })[0]).toContain('only nests');
   });
 
