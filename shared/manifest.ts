@@ -119,12 +119,14 @@ export const FUNCTIONS = [
   },
   {
     name: 'leads',
-    description: 'Ranked leads, one lead with its explanation, an account (GET /v1/leads, x-api-key)',
+    description:
+      'Ranked leads, one lead with its explanation and score history, an account (GET /v1/leads, x-api-key)',
     trigger: {
       kind: 'http',
       routes: [
         { key: 'GET /v1/leads', auth: 'apiKey' },
         { key: 'GET /v1/leads/{leadId}', auth: 'apiKey' },
+        { key: 'GET /v1/leads/{leadId}/history', auth: 'apiKey' },
         { key: 'GET /v1/accounts/{domain}', auth: 'apiKey' },
       ],
     },

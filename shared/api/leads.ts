@@ -7,6 +7,7 @@ import { zodFieldIssues } from '#shared/http/middleware.ts';
 import { type Explanation, explain, topReasons } from '#shared/scoring/explain.ts';
 import { bandFor } from '#shared/scoring/model.ts';
 import { DEFAULT_ROUTE_ID } from '#shared/scoring/routing.ts';
+import type { LeadState } from '#shared/scoring/types.ts';
 import { accountDomainOf, type LeadItem, stateOf } from '#shared/store/lead-item.ts';
 import type { RankedEntry } from '#shared/store/lead-queries.ts';
 import { RANK_SORT_KEY_PATTERN, rankPartitionKey, rankScoreKey } from '#shared/store/table-definition.ts';
@@ -30,15 +31,29 @@ export interface LeadSummary {
   topReasons: string[];
   modelVersion: string;
   updatedAt: string;
+  /** The lead's newest event (its last activity, outcomes included), or null. */
+  lastEventAt: string | null;
 }
 
+/**
+ * The instant a lead is read at: now, or the last time the lead was observed when that is later
+ * (a decay run for a future `--now` has stored and indexed the lead as of then). A lead never
+ * reads as of before what its index entry says, so the filters of the listing (which pick
+ * `byRank` partitions by the stored segment) and the scores shown agree: stored scores only
+ * decay toward the read time.
+ */
+export function readTimeOf(state: LeadState, now: number): number {
+  return Math.max(now, state.reported.at);
+}
+
+/** A summary of a lead scored at its read time (see readTimeOf). */
 export function summarise(
   item: LeadItem,
   store: Leadscore,
   now: number,
 ): LeadSummary & { explanation: Explanation } {
   const state = stateOf(item);
-  const explanation = explain(state, store.model, now);
+  const explanation = explain(state, store.model, readTimeOf(state, now));
   return {
     leadId: item.leadId,
     email: item.email ?? null,
@@ -54,12 +69,13 @@ export function summarise(
     topReasons: topReasons(explanation),
     modelVersion: state.modelVersion,
     updatedAt: item.updatedAt,
+    lastEventAt: state.last ? new Date(state.last.at).toISOString() : null,
     explanation,
   };
 }
 
-/** GET /v1/leads/{leadId}: profile, scores now, segment, grade, explanation, history, account. */
-export async function getLead(store: Leadscore, leadId: string, now: number) {
+/** The stored item of a lead the API may show: 400 for a malformed id, 404 unknown or merged. */
+export async function storedLead(store: Leadscore, leadId: string): Promise<LeadItem> {
   if (!/^(ld|an)_[\w-]{22}$/.test(leadId)) {
     throw new ValidationError([{ field: 'leadId', message: 'not a leadscore lead id' }]);
   }
@@ -73,6 +89,12 @@ export async function getLead(store: Leadscore, leadId: string, now: number) {
       { field: 'leadId', message: `merged into ${item.mergedInto}` },
     ]);
   }
+  return item;
+}
+
+/** GET /v1/leads/{leadId}: profile, scores now, segment, grade, explanation, history, account. */
+export async function getLead(store: Leadscore, leadId: string, now: number) {
+  const item = await storedLead(store, leadId);
   const state = stateOf(item);
   const summary = summarise(item, store, now);
   const domain = accountDomainOf(state);
@@ -186,6 +208,25 @@ export const listQuerySchema = z
   .strict();
 
 type ListQuery = z.infer<typeof listQuerySchema>;
+
+/**
+ * The values each filter of GET /v1/leads accepts, from the client's configuration: segments in
+ * ranking order (`disqualified` last), grades, and the owners of the routing rules. A console
+ * offers these without hard-coding one client's model.
+ */
+export function listFilters(config: ClientConfig) {
+  const { rules, default: fallback } = config.notifications.routing;
+  const owners = new Map<string, { name: string; email: string }>();
+  for (const { owner } of [...rules, fallback]) {
+    const key = owner.email.toLowerCase();
+    if (!owners.has(key)) owners.set(key, { name: owner.name, email: owner.email });
+  }
+  return {
+    segments: [...config.model.segments.map((s) => s.name), DISQUALIFIED],
+    grades: config.model.grades.map((g) => g.grade),
+    owners: [...owners.values()],
+  };
+}
 
 /** The segment listed after the score bands when no segment is asked for. */
 const DISQUALIFIED = 'disqualified';
@@ -364,5 +405,9 @@ export async function listLeads(store: Leadscore, query: Record<string, string |
     if (matches(summary, item, q)) listed.push({ summary, step: entry.step });
   }
   listed.sort((a, b) => a.step - b.step || b.summary.score - a.summary.score);
-  return { items: listed.map((l) => l.summary), nextCursor: next ? encodeCursor(next) : null };
+  return {
+    items: listed.map((l) => l.summary),
+    nextCursor: next ? encodeCursor(next) : null,
+    filters: listFilters(config),
+  };
 }

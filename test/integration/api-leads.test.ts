@@ -149,7 +149,7 @@ describe('GET /v1/leads', () => {
       all.length,
     );
     expect((await list({ owner: 'sam@example-analytics.com' })).items).toEqual([]);
-    expect(await list({ owner: 'nobody@example.org' })).toEqual({ items: [], nextCursor: null });
+    expect(await list({ owner: 'nobody@example.org' })).toMatchObject({ items: [], nextCursor: null });
     const hotErika = (await list({ owner: 'erika@example-analytics.com', segment: 'hot', grade: 'A' })).items;
     expect(hotErika).toHaveLength(all.filter((l) => l.segment === 'hot' && l.grade === 'A').length);
   });

@@ -28,6 +28,7 @@ describe('Function manifest', () => {
       'POST /v1/events': 'apiKey',
       'GET /v1/leads': 'apiKey',
       'GET /v1/leads/{leadId}': 'apiKey',
+      'GET /v1/leads/{leadId}/history': 'apiKey',
       'GET /v1/accounts/{domain}': 'apiKey',
       'POST /v1/leads/{leadId}/outcome': 'apiKey',
       'DELETE /v1/leads/{leadId}': 'apiKey',
