@@ -236,6 +236,27 @@ export async function storedEventsOf(
   return events;
 }
 
+/**
+ * A lead's stored events when a scan already read its own partition (`ownEvents`): only merged
+ * visitors' partitions are queried. The fold's event count must match what was read (spam is
+ * stored but never folded); when it does not (a page raced a writer, or the store returned a
+ * partial collection) the lead's partitions are all queried again.
+ */
+export async function scannedEventsOf(
+  repo: LeadRepository,
+  lead: Pick<LeadItem, 'leadId' | 'anonymousIds'>,
+  ownEvents: readonly EventItem[],
+  foldedCount: number,
+): Promise<ScoringEvent[]> {
+  const events = ownEvents.map(toScoringEvent);
+  for (const anonymousId of lead.anonymousIds ?? [])
+    for (const item of await repo.listEvents(anonymousLeadIdFor(anonymousId)))
+      events.push(toScoringEvent(item));
+  let folded = 0;
+  for (const event of events) if (!event.spam) folded++;
+  return folded === foldedCount ? events : storedEventsOf(repo, lead.leadId, lead.anonymousIds ?? []);
+}
+
 /** The new state and the commit that stores it (reads only to replay or merge). */
 async function decide(
   ctx: IngestContext,

@@ -3,12 +3,14 @@ import { classify, observe, replay } from '#shared/scoring/engine.ts';
 import type { CompiledModel } from '#shared/scoring/model.ts';
 import type { LeadState } from '#shared/scoring/types.ts';
 import { type LeadItem, stateOf } from '#shared/store/lead-item.ts';
-import type { LeadRepository } from '#shared/store/lead-repository.ts';
+import type { EventItem, LeadRepository } from '#shared/store/lead-repository.ts';
 import { writtenBack } from './decay.ts';
-import { storedEventsOf } from './ingest.ts';
+import { scannedEventsOf, storedEventsOf } from './ingest.ts';
 
 const MAX_ATTEMPTS = 10;
 const JOB = 'rescore';
+/** Leads of one scan page refolded and written at once, per segment: writes overlap. */
+const LEADS_IN_FLIGHT = 4;
 
 export interface RescoreContext {
   readonly repo: LeadRepository;
@@ -137,18 +139,21 @@ export async function runRescore(
         resumed = true;
       }
     }
-    let cursor = checkpoint.cursor;
-    while (!checkpoint.done) {
-      if (!keepGoing()) {
-        stopped = true;
-        return;
-      }
-      const page = await ctx.repo.scanLeads(segment, segments, cursor, options.pageSize);
+    if (checkpoint.done) {
+      segmentsDone++;
+      return;
+    }
+    if (!keepGoing()) {
+      stopped = true;
+      return;
+    }
+    const pages = ctx.repo.leadPartitions(segment, segments, checkpoint.cursor, options.pageSize);
+    for await (const page of pages) {
       let pageRescored = 0;
-      for (const item of page.items) {
+      await inParallel(page.partitions, LEADS_IN_FLIGHT, async ({ lead, events }) => {
         totals.leads++;
         try {
-          const outcome = await rescoreLead(ctx, item, now, options.notify === true, budget);
+          const outcome = await rescoreLead(ctx, lead, events, now, options.notify === true, budget);
           totals.wcu += outcome.wcu;
           if (outcome.written) {
             totals.rescored++;
@@ -160,18 +165,22 @@ export async function runRescore(
             if (changes.length < 100) changes.push(outcome.change);
           }
         } catch (error) {
-          failed.push({ leadId: item.leadId, error: (error as Error).message ?? String(error) });
+          failed.push({ leadId: lead.leadId, error: (error as Error).message ?? String(error) });
         }
-      }
-      cursor = page.cursor;
+      });
+      const cursor = page.resumeKey;
       checkpoint = {
         ...(cursor ? { cursor } : {}),
         done: cursor === undefined,
-        leads: checkpoint.leads + page.items.length,
+        leads: checkpoint.leads + page.partitions.length,
         rescored: checkpoint.rescored + pageRescored,
       };
       await ctx.repo.saveJobCheckpoint(JOB, key(segment), checkpoint);
       options.onProgress?.({ leads: totals.leads, changed: totals.changedCount, segmentsDone, segments });
+      if (!checkpoint.done && !keepGoing()) {
+        stopped = true;
+        return;
+      }
     }
     segmentsDone++;
   };
@@ -195,6 +204,7 @@ export async function runRescore(
 async function rescoreLead(
   ctx: RescoreContext,
   first: LeadItem,
+  scannedEvents: readonly EventItem[],
   now: number,
   notify: boolean,
   budget: WriteBudget,
@@ -204,7 +214,11 @@ async function rescoreLead(
   for (let attempt = 0; attempt < MAX_ATTEMPTS && item; attempt++) {
     if (item.mergedInto) return { written: false, wcu, events: 0, change: null };
     const stored = stateOf(item);
-    const events = await storedEventsOf(ctx.repo, item.leadId, item.anonymousIds ?? []);
+    // The scan read the lead's own partition; a lead read again after a conflict is queried.
+    const events =
+      item === first
+        ? await scannedEventsOf(ctx.repo, item, scannedEvents, stored.eventCount)
+        : await storedEventsOf(ctx.repo, item.leadId, item.anonymousIds ?? []);
     const refolded = replay(stored, events, ctx.model);
     // Unchanged: the same fold under the same model version (a re-run, or a model that changes
     // nothing for this lead). Decay since the last report is the decay job's, not a rescore's.
@@ -249,4 +263,13 @@ async function rescoreLead(
   }
   if (!item) return { written: false, wcu, events: 0, change: null };
   throw new Error(`lead ${first.leadId} stayed contended for ${MAX_ATTEMPTS} attempts`);
+}
+
+/** Runs `work` over `items` with at most `limit` at once; resolves when all are done. */
+async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }

@@ -6,8 +6,10 @@ import type { LeadState } from '#shared/scoring/types.ts';
 import { encodeOutbox } from './outbox.ts';
 import { accountPartitionKey, dueDayPartitionKey, rankingKeys } from './table-definition.ts';
 
+/** Sort key of the lead (or anonymous visitor) item in its partition. */
+export const LEAD_SK = 'LEAD';
 /** Key of a lead (or anonymous visitor) item. */
-export const leadKey = (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'LEAD' });
+export const leadKey = (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: LEAD_SK });
 /** Key of one stored event of a lead: idempotent on the event id. */
 export const eventKey = (leadId: string, eventId: string) => ({ pk: `LEAD#${leadId}`, sk: `EVT#${eventId}` });
 export const EVENT_SK_PREFIX = 'EVT#';

@@ -18,6 +18,7 @@ import {
   type RankedPage,
   type RankedQuery,
 } from './lead-queries.ts';
+import { type PartitionPage, scanPartitions } from './partition-scan.ts';
 import { dueDayPartitionKey, INDEXES } from './table-definition.ts';
 
 /** The stored form of an event (raw event kept for replay, explanation and audits). */
@@ -422,5 +423,19 @@ export class LeadRepository {
       scanned: page.ScannedCount ?? 0,
       cursor: page.LastEvaluatedKey,
     };
+  }
+
+  /**
+   * One segment of a parallel scan read as whole partitions (each lead item with its own events),
+   * page by page, resumable after any page's `resumeKey`: what a job that refolds every lead
+   * reads, in one pass over the table (see partition-scan.ts).
+   */
+  leadPartitions(
+    segment: number,
+    totalSegments: number,
+    resumeKey: Record<string, unknown> | undefined,
+    limit?: number,
+  ): AsyncGenerator<PartitionPage> {
+    return scanPartitions(this.doc, this.tableName, segment, totalSegments, resumeKey, limit);
   }
 }

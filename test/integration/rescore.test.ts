@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Leadscore } from '#shared/app/leadscore.ts';
 import { wrapDocument } from '#shared/clients/aws.ts';
+import { countRequests } from '#shared/clients/request-counter.ts';
 import { loadClientConfig, parseClientConfig } from '#shared/config/load.ts';
 import type { OutgoingEvent } from '#shared/events/contracts.ts';
 import { foldEvents } from '#shared/scoring/engine.ts';
@@ -155,5 +156,24 @@ describe('rescore on DynamoDB Local', () => {
     expect(report.wcu).toBeGreaterThan(2 * budget);
     // One second of burst, then at most `budget` units a second.
     expect(report.seconds).toBeGreaterThanOrEqual(((report.wcu - budget) / budget) * 0.9);
+  }, 240_000);
+
+  it('It should read the table in one pass: no query per lead, even when a lead spans scan pages', async () => {
+    const tableName = await freshTable('rescore-one-pass');
+    await seed(tableName);
+    const client = testDynamoClient();
+    const requests = countRequests(client);
+    const app = Leadscore.forTable({ doc: wrapDocument(client), tableName, config: candidate });
+    // Three items a page: most leads' events and lead item fall on two or three pages.
+    const report = await app.rescore(NOW, { segments: 2, pageSize: 3 });
+    expect(report).toMatchObject({ complete: true, leads: emails.length, failed: [] });
+    expect(requests.byOperation().Query ?? 0).toBe(0);
+    const model = compileModel(candidate);
+    for (const email of emails) {
+      const item = (await app.repo.getLead(leadIdFor(email)))!;
+      const expected = foldEvents(item.leadId, await app.storedEvents(item.leadId), model);
+      expect({ ...stateOf(item), reported: null }).toEqual({ ...expected, reported: null });
+    }
+    client.destroy();
   }, 240_000);
 });
