@@ -7,7 +7,7 @@ import { type CompiledModel, compileModel } from '#shared/scoring/model.ts';
 import type { Classification, LeadState } from '#shared/scoring/types.ts';
 import { stateOf } from '#shared/store/lead-item.ts';
 import type { LeadRepository } from '#shared/store/lead-repository.ts';
-import { storedEventsOf } from './ingest.ts';
+import { scannedEventsOf } from './ingest.ts';
 import { modelRowOf, ruleInfoOf } from './model-data.ts';
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -108,13 +108,11 @@ export async function runBacktest(
   const topN = options.topMovers ?? 10;
 
   const worker = async (segment: number) => {
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const page = await ctx.repo.scanLeads(segment, segments, cursor);
-      for (const item of page.items) {
+    for await (const page of ctx.repo.leadPartitions(segment, segments, undefined)) {
+      for (const { lead: item, events: own } of page.partitions) {
         if (item.kind !== 'lead' || item.mergedInto) continue;
         const stored = stateOf(item);
-        const events = await storedEventsOf(ctx.repo, item.leadId, item.anonymousIds ?? []);
+        const events = await scannedEventsOf(ctx.repo, item, own, stored.eventCount);
         const currentState =
           stored.modelVersion === ctx.model.version ? stored : replay(stored, events, ctx.model);
         const candidateState = replay(stored, events, candidate);
@@ -152,8 +150,7 @@ export async function runBacktest(
         rows.current.push(modelRowOf(currentState, ctx.model, now, item.createdAt));
         rows.candidate.push(modelRowOf(candidateState, candidate, now, item.createdAt));
       }
-      cursor = page.cursor;
-    } while (cursor);
+    }
   };
   await Promise.all(Array.from({ length: segments }, (_, segment) => worker(segment)));
 
