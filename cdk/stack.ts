@@ -58,6 +58,10 @@ export class LeadscoreStack extends Stack {
     this.outbox = new Outbox(this, 'Outbox', { config, table, bus, functionsDir });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       client: config.client,
+      httpApi: this.api.httpApi,
+      httpFunctions: this.api.functions,
+      alarmEmails: config.alarms.email,
+      otherAlarms: [this.outbox.iteratorAgeAlarm],
       functions: [
         ...this.api.functions,
         ...this.notifications.functions,

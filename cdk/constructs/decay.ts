@@ -7,7 +7,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
-import { CronTranslationError, toSchedulerCron } from '#cdk/cron.ts';
+import { toSchedulerCron } from '#cdk/cron.ts';
 import { resourceName } from '#cdk/names.ts';
 import type { ClientConfig } from '#shared/config/schema.ts';
 import { scheduledFunction } from '#shared/manifest.ts';
@@ -40,17 +40,6 @@ class InvokeUnqualified extends LambdaInvoke {
       new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.#fn.functionArn] }),
     );
   }
-}
-
-/** The IANA zone of `schedule.decay.timezone`, checked now rather than at deploy time. */
-function timeZoneOf(config: ClientConfig): TimeZone {
-  const { timezone, cron } = config.schedule.decay;
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: timezone });
-  } catch {
-    throw new CronTranslationError(cron, `unknown time zone "${timezone}" in schedule.decay.timezone`);
-  }
-  return TimeZone.of(timezone);
 }
 
 /**
@@ -88,8 +77,9 @@ export class Decay extends Construct {
       scheduleName: resourceName(config.client, 'decay'),
       description: `leadscore ${config.client}: daily decay (${config.schedule.decay.cron} ${config.schedule.decay.timezone})`,
       schedule: scheduler.ScheduleExpression.expression(
+        // The schema checked both (shared/config/cron.ts): a loaded config never throws here.
         toSchedulerCron(config.schedule.decay.cron),
-        timeZoneOf(config),
+        TimeZone.of(config.schedule.decay.timezone),
       ),
       target: new InvokeUnqualified(this.function, {
         deadLetterQueue: this.deadLetterQueue,

@@ -1,12 +1,13 @@
-import { Duration, SecretValue, Validations } from 'aws-cdk-lib';
+import { Duration, SecretValue, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
-import { resourceName, secretName } from '#cdk/names.ts';
+import { notificationRulePart, resourceName, secretName } from '#cdk/names.ts';
 import type { ClientConfig } from '#shared/config/schema.ts';
 import { notificationPatterns } from '#shared/events/contracts.ts';
 import { type FunctionWith, functionsTriggeredBy, type NotificationPatternName } from '#shared/manifest.ts';
@@ -34,19 +35,33 @@ const toEventPattern = (pattern: ContractPattern): events.EventPattern => ({
   detail: pattern.detail,
 });
 
-/** The Secrets Manager names of the default Slack webhook and of every route's own webhook. */
-export function slackSecretNames(config: ClientConfig): { defaultName: string; all: string[] } {
-  const defaultName =
-    config.notifications.slack.webhookSecretName ?? secretName(config.client, 'slack-webhook');
+/**
+ * The Slack webhook secrets: the default one and every route's own. A name the client file
+ * gives (`slack.webhookSecretName`, a route's `slackWebhookSecret`) is an existing secret the
+ * stack references; without `webhookSecretName` the stack creates `leadscore/<client>/slack-webhook`,
+ * named after the client, so that a second client copied from the first never declares the
+ * same secret.
+ */
+export function slackSecretNames(config: ClientConfig): {
+  defaultName: string;
+  /** Every name, the default first; `created` says whether the stack creates it. */
+  all: { name: string; created: boolean }[];
+} {
+  const given = config.notifications.slack.webhookSecretName;
+  const defaultName = given ?? secretName(config.client, 'slack-webhook');
   const routes = [...config.notifications.routing.rules, config.notifications.routing.default];
   const routeNames = routes.flatMap((route) => (route.slackWebhookSecret ? [route.slackWebhookSecret] : []));
-  return { defaultName, all: [...new Set([defaultName, ...routeNames])] };
+  const names = [...new Set([defaultName, ...routeNames])];
+  return {
+    defaultName,
+    all: names.map((name) => ({ name, created: name === defaultName && given === undefined })),
+  };
 }
 
-/** The SES identity the notifier sends from: `email.identity`, else the domain of `email.from`. */
+/** The SES identity the notifier sends from: `email.identityDomain`, else the domain of `email.from`. */
 export function emailIdentityName(config: ClientConfig): string {
-  const { identity, from } = config.notifications.email;
-  return identity ?? from.slice(from.lastIndexOf('@') + 1);
+  const { identityDomain, from } = config.notifications.email;
+  return identityDomain ?? from.slice(from.lastIndexOf('@') + 1);
 }
 
 /**
@@ -61,10 +76,11 @@ export class Notifications extends Construct {
   readonly functions: LeadscoreFunction[] = [];
   readonly deadLetterQueues: DeadLetterQueue[] = [];
   readonly rules: events.Rule[];
-  readonly slackSecrets: secretsmanager.Secret[] = [];
-  readonly defaultSlackSecret?: secretsmanager.Secret;
+  readonly slackSecrets: secretsmanager.ISecret[] = [];
+  readonly defaultSlackSecret?: secretsmanager.ISecret;
   /** Name of the default Slack webhook secret (a literal, for the stack output and the operator). */
   readonly defaultSlackSecretName?: string;
+  /** The SES identity the stack creates (`identity: create`); absent for an existing one. */
   readonly emailIdentity?: ses.EmailIdentity;
   private readonly client: string;
 
@@ -80,18 +96,14 @@ export class Notifications extends Construct {
       if (spec.trigger.channel === 'slack') {
         // The webhook secrets (default and per route), readable by the Slack notifier only.
         const { defaultName, all } = slackSecretNames(config);
-        for (const name of all) this.slackSecrets.push(this.slackSecret(name));
-        this.defaultSlackSecret = this.slackSecrets[all.indexOf(defaultName)];
+        for (const secret of all) this.slackSecrets.push(this.slackSecret(secret.name, secret.created));
+        this.defaultSlackSecret = this.slackSecrets[0];
         this.defaultSlackSecretName = defaultName;
         for (const secret of this.slackSecrets) fn.bindSecret(secret);
-        if (this.defaultSlackSecret)
-          fn.addEnvironment('SLACK_WEBHOOK_SECRET_ID', this.defaultSlackSecret.secretArn);
+        // By name: an imported secret's ARN is partial (`-??????`), which GetSecretValue refuses.
+        fn.addEnvironment('SLACK_WEBHOOK_SECRET_ID', defaultName);
       } else {
-        // The sender's SES identity, which only the email notifier may send from.
-        this.emailIdentity = new ses.EmailIdentity(this, 'EmailIdentity', {
-          identity: ses.Identity.domain(emailIdentityName(config)),
-        });
-        this.emailIdentity.grant(fn, 'ses:SendEmail');
+        this.emailIdentity = this.emailSender(config, fn);
       }
     }
 
@@ -110,8 +122,7 @@ export class Notifications extends Construct {
       const targets = this.functions.filter((fn) => this.subscriptions.get(fn)?.includes(name));
       if (targets.length === 0) return [];
       const id = `${name.charAt(0).toUpperCase()}${name.slice(1)}Rule`;
-      const part = `notify-${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
-      return [this.rule(id, part, patterns[name], targets, props, deliveryDlq)];
+      return [this.rule(id, notificationRulePart(name), patterns[name], targets, props, deliveryDlq)];
     });
   }
 
@@ -124,8 +135,34 @@ export class Notifications extends Construct {
     return queue;
   }
 
-  private slackSecret(name: string): secretsmanager.Secret {
-    const secret = new secretsmanager.Secret(this, `SlackWebhook${this.slackSecrets.length}`, {
+  /**
+   * The sender's SES identity, which only the email notifier may send from: created with Easy
+   * DKIM (`identity: create`), or one already verified in the account (`identity: existing`:
+   * a domain verified by hand, or shared by two clients with one From domain), of which the
+   * stack only grants `ses:SendEmail`.
+   */
+  private emailSender(config: ClientConfig, fn: LeadscoreFunction): ses.EmailIdentity | undefined {
+    const domain = emailIdentityName(config);
+    if (config.notifications.email.identity === 'create') {
+      const identity = new ses.EmailIdentity(this, 'EmailIdentity', {
+        identity: ses.Identity.domain(domain),
+      });
+      identity.grant(fn, 'ses:SendEmail');
+      return identity;
+    }
+    const identityArn = Stack.of(this).formatArn({
+      service: 'ses',
+      resource: 'identity',
+      resourceName: domain,
+    });
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ses:SendEmail'], resources: [identityArn] }));
+    return undefined;
+  }
+
+  private slackSecret(name: string, created: boolean): secretsmanager.ISecret {
+    const id = `SlackWebhook${this.slackSecrets.length}`;
+    if (!created) return secretsmanager.Secret.fromSecretNameV2(this, id, name);
+    const secret = new secretsmanager.Secret(this, id, {
       secretName: name,
       description:
         'Slack incoming webhook URL: set it with aws secretsmanager put-secret-value after deploying',

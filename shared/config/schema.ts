@@ -1,5 +1,7 @@
 import * as z from 'zod';
+import { MAX_CLIENT_NAME_LENGTH, nameTooLong } from './aws-names.ts';
 import { BUILT_IN_LISTS, conditionSchema, conditionsSchema } from './conditions.ts';
+import { cronProblem, isKnownTimeZone } from './cron.ts';
 import { predictiveSchema } from './predictive.ts';
 
 /**
@@ -370,7 +372,9 @@ export const notificationsSchema = z
         webhookSecretName: z
           .string()
           .optional()
-          .describe('Secrets Manager secret holding the default webhook URL.'),
+          .describe(
+            'An existing Secrets Manager secret holding the default webhook URL, which the stack references; default: the stack creates leadscore/<client>/slack-webhook.',
+          ),
       })
       .strict()
       .default({ enabled: true })
@@ -379,7 +383,17 @@ export const notificationsSchema = z
       .object({
         enabled: z.boolean().default(true).describe('Send notification emails.'),
         from: z.email().describe('Sender; its domain is the SES identity.'),
-        identity: z.string().optional().describe('SES identity (domain) to create; default the from domain.'),
+        identity: z
+          .enum(['create', 'existing'])
+          .default('create')
+          .describe(
+            'create: the stack creates the SES identity (DKIM records to add); existing: it is already verified in the account (another stack or client may own it), the stack only sends from it.',
+          ),
+        identityDomain: z
+          .string()
+          .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'a domain name such as example.com')
+          .optional()
+          .describe('SES identity (domain) to send from; default the from domain.'),
       })
       .strict()
       .describe('Email notifier (SES v2 deployed; a local outbox or SMTP locally).'),
@@ -398,13 +412,24 @@ export const notificationsSchema = z
   .strict()
   .describe('Notifications to sales when a lead crosses a threshold or changes segment.');
 
+/** Why a client name is at most {@link MAX_CLIENT_NAME_LENGTH} characters: the name that binds. */
+const CLIENT_NAME_TOO_LONG = (() => {
+  const binding = nameTooLong('x'.repeat(MAX_CLIENT_NAME_LENGTH + 1));
+  const example = binding?.name.replace(/x+/, '<client>') ?? '';
+  return `client names have at most ${MAX_CLIENT_NAME_LENGTH} characters: the ${binding?.kind} name ${example} must fit AWS's ${binding?.limit}`;
+})();
+
 export const clientConfigSchema = z
   .object({
     $schema: z.string().optional().describe('JSON Schema of this file, for editors (ignored).'),
     client: z
       .string()
-      .regex(/^[a-z][a-z0-9-]{1,30}$/, 'client names are lower-case slugs of 2-31 characters')
-      .describe('Client name: stack, table and bus names carry it.'),
+      .regex(/^[a-z][a-z0-9-]*$/, 'client names are lower-case slugs (a-z, 0-9, -) starting with a letter')
+      .min(2, 'client names have at least 2 characters')
+      .max(MAX_CLIENT_NAME_LENGTH, CLIENT_NAME_TOO_LONG)
+      .describe(
+        'Client name: every AWS name of its stack carries it (leadscore-<client>-...), so its length is bounded by the longest (an EventBridge rule name, at most 64).',
+      ),
     displayName: z.string().min(1).describe('Human name of the client, shown in messages.'),
     lists: z
       .record(
@@ -425,9 +450,19 @@ export const clientConfigSchema = z
           .object({
             cron: z
               .string()
+              .superRefine((cron, ctx) => {
+                const problem = cronProblem(cron);
+                if (problem) ctx.addIssue({ code: 'custom', message: problem });
+              })
               .default('0 6 * * *')
-              .describe('Five-field cron (minute hour day month weekday).'),
-            timezone: z.string().default('UTC').describe('IANA time zone of the cron.'),
+              .describe(
+                'Five-field cron (minute hour day month weekday), as EventBridge Scheduler can run it: numbers, names, ranges, lists, steps (none on the weekday), one of the two day fields *.',
+              ),
+            timezone: z
+              .string()
+              .refine(isKnownTimeZone, { error: (issue) => `unknown time zone "${String(issue.input)}"` })
+              .default('UTC')
+              .describe('IANA time zone of the cron (Europe/Berlin).'),
           })
           .strict()
           .default({ cron: '0 6 * * *', timezone: 'UTC' })
@@ -436,6 +471,18 @@ export const clientConfigSchema = z
       .strict()
       .default({ decay: { cron: '0 6 * * *', timezone: 'UTC' } })
       .describe('Scheduled jobs.'),
+    alarms: z
+      .object({
+        email: z
+          .array(z.email())
+          .default([])
+          .describe('Who is emailed when an alarm fires or clears (SNS; each address confirms once).'),
+      })
+      .strict()
+      .default({ email: [] })
+      .describe(
+        'Where the stack’s alarms go: the SNS topic leadscore-<client>-alarms, also for Chatbot or PagerDuty.',
+      ),
     retention: z
       .object({
         eventDays: z.number().int().positive().default(400).describe('Raw events expire after this.'),

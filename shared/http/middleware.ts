@@ -5,6 +5,7 @@ import * as z from 'zod';
 import { formatPath } from '#shared/config/parse.ts';
 import { maskEmailsIn } from '#shared/logging.ts';
 import { errorBody, HttpError, json, ValidationError } from './errors.ts';
+import { recordHandledFailure } from './handled-failures.ts';
 
 type Request = middy.Request<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
 
@@ -52,7 +53,8 @@ export function toHttpError(error: unknown): HttpError | undefined {
 
 /**
  * The one error-mapping middleware: 4xx with a JSON body that names the field; anything else a
- * generic 500 that says nothing internal, logged with its cause and the request id.
+ * generic 500 that says nothing internal, logged with its cause and the request id, and counted
+ * in the handled-failure metric an alarm watches (the function itself did not fail).
  */
 export function httpErrors(
   logger: Logger,
@@ -75,6 +77,7 @@ export function httpErrors(
         requestId,
         error: { name: error?.name, message: maskEmailsIn(String(error?.message)), stack: error?.stack },
       });
+      recordHandledFailure();
       request.response = json(500, { error: 'internal_error', message: 'Internal error', requestId });
     },
   };

@@ -51,6 +51,7 @@ describe('client config JSON Schema', () => {
       'forms',
       'notifications',
       'schedule',
+      'alarms',
       'retention',
       'api',
     ]);
