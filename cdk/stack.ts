@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import type { ClientConfig } from '#shared/config/schema.ts';
 import { Api } from './constructs/api.ts';
 import { Decay } from './constructs/decay.ts';
+import { Integrations } from './constructs/integrations.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { Notifications } from './constructs/notifications.ts';
 import { Outbox } from './constructs/outbox.ts';
@@ -29,6 +30,8 @@ export class LeadscoreStack extends Stack {
   readonly bus: events.EventBus;
   readonly api: Api;
   readonly notifications: Notifications;
+  /** The client file's integrations: CRM sync and signed webhooks (issue 15). */
+  readonly integrations: Integrations;
   readonly outbox: Outbox;
   readonly decay: Decay;
   readonly monitoring: Monitoring;
@@ -54,6 +57,7 @@ export class LeadscoreStack extends Stack {
       leadUrlBase: config.notifications.leadUrlBase ?? this.api.httpApi.apiEndpoint,
       functionsDir,
     });
+    this.integrations = new Integrations(this, 'Integrations', { config, table, bus, functionsDir });
     this.decay = new Decay(this, 'Decay', { config, table, bus, functionsDir });
     this.outbox = new Outbox(this, 'Outbox', { config, table, bus, functionsDir });
     this.monitoring = new Monitoring(this, 'Monitoring', {
@@ -65,11 +69,13 @@ export class LeadscoreStack extends Stack {
       functions: [
         ...this.api.functions,
         ...this.notifications.functions,
+        ...this.integrations.functions,
         this.decay.function,
         this.outbox.function,
       ],
       deadLetterQueues: [
         ...this.notifications.deadLetterQueues,
+        ...this.integrations.deadLetterQueues,
         this.decay.deadLetterQueue,
         this.outbox.deadLetterQueue,
       ],

@@ -28,8 +28,18 @@ import {
 /** Something a rule delivers to (locally: a handler module invoked with the envelope). */
 export interface BusTarget {
   name: string;
-  /** Rejecting counts as a failed delivery and is retried. */
+  /** Rejecting counts as a failed delivery and is retried, unless with a {@link NonRetryableDeliveryError}. */
   invoke(envelope: BusEnvelope): Promise<void>;
+  /** Attempts in total for this target (its rule target's retry policy); default the bus's. */
+  attempts?: number;
+}
+
+/**
+ * A delivery that retrying cannot fix (an API destination's 4xx other than 429): dead-lettered at
+ * once, as EventBridge does not retry those.
+ */
+export class NonRetryableDeliveryError extends Error {
+  override name = 'NonRetryableDeliveryError';
 }
 
 /** An EventBridge rule: a pattern and its targets. */
@@ -256,7 +266,8 @@ export class LocalEventBus {
         return;
       } catch (error) {
         if (delivery.abandoned) return;
-        if (delivery.attempt >= this.attempts) {
+        const attempts = target.attempts ?? this.attempts;
+        if (delivery.attempt >= attempts || error instanceof NonRetryableDeliveryError) {
           report('dead-lettered', error);
           this.writeDeadLetter(delivery, error);
           return;

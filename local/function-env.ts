@@ -15,6 +15,8 @@ export interface LocalFunctionEnvInput {
   eventBridgeEndpoint: string;
   apiKey: string;
   outboxDir: string;
+  /** The local stand-in for Secrets Manager (integration secrets), `<data dir>/secrets.json`. */
+  secretsFile?: string;
   /** Base URL of the local API, for links to leads in notifications. */
   leadUrlBase: string;
   /** The user's environment: Powertools settings already set there win over the local defaults. */
@@ -44,6 +46,7 @@ export function localFunctionEnvironment(input: LocalFunctionEnvInput): LocalFun
     LEADSCORE_EVENTBRIDGE_ENDPOINT: input.eventBridgeEndpoint,
     LEADSCORE_API_KEY: input.apiKey,
     LEADSCORE_OUTBOX_DIR: input.outboxDir,
+    ...(input.secretsFile ? { LEADSCORE_SECRETS_FILE: input.secretsFile } : {}),
     LEAD_URL_BASE: input.leadUrlBase,
     POWERTOOLS_SERVICE_NAME: inherited.POWERTOOLS_SERVICE_NAME ?? 'leadscore',
     POWERTOOLS_METRICS_NAMESPACE: 'leadscore',

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ClientConfig } from '#shared/config/schema.ts';
 import { type BusEnvelope, notificationPatterns } from '#shared/events/contracts.ts';
+import { localSecretReader } from '#shared/integrations/secrets.ts';
 import {
   FUNCTIONS,
   type FunctionName,
@@ -30,13 +31,20 @@ import { type DynamoDbLocalInstance, localDynamoClientConfig, startDynamoDbLocal
 import { type BusTarget, type DeliveryReport, LocalEventBus, type RetryPolicy } from './event-bus.ts';
 import { applyFunctionEnvironment, localFunctionEnvironment } from './function-env.ts';
 import { type AccessLogEntry, type HttpApiServer, type HttpRoute, startHttpApi } from './http-api.ts';
+import { integrationRules, LOCAL_SECRETS_FILE } from './integration-rules.ts';
 import { type HandlerModule, invokeHandler, loadHandlerModule } from './lambda-runtime.ts';
 import { type LocalSchedule, startSchedule } from './scheduler.ts';
 import { removeStackFile, writeStackFile } from './stack-file.ts';
 import { type StreamTrigger, startStreamTrigger } from './stream-trigger.ts';
 
 /** The kinds of trigger the local stack emulates: it runs every function of the manifest they invoke. */
-const LOCAL_TRIGGERS: ReadonlySet<TriggerKind> = new Set(['http', 'schedule', 'bus', 'stream']);
+const LOCAL_TRIGGERS: ReadonlySet<TriggerKind> = new Set([
+  'http',
+  'schedule',
+  'bus',
+  'integration',
+  'stream',
+]);
 
 /** The functions the local stack runs, by folder name under `functions/`, in manifest order. */
 export const LOCAL_FUNCTIONS: readonly FunctionName[] = FUNCTIONS.filter((spec) =>
@@ -321,6 +329,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         eventBridgeEndpoint,
         apiKey: apiKey.apiKey,
         outboxDir: join(dataDir, 'outbox'),
+        secretsFile: join(dataDir, LOCAL_SECRETS_FILE),
         leadUrlBase: http.url,
         inherited: options.env ?? process.env,
       }),
@@ -349,6 +358,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           .filter((spec) => spec.trigger.patterns.includes(name))
           .map((spec) => notifierTarget(spec.name)),
       });
+    }
+    // The client file's integrations: API destinations over HTTP, signed webhooks via their function.
+    const [webhookFn] = functionsTriggeredBy('integration');
+    for (const rule of integrationRules(config, {
+      busName: bus.name,
+      readSecret: localSecretReader(join(dataDir, LOCAL_SECRETS_FILE)),
+      invokeWebhook: async (input) => {
+        if (!webhookFn) throw new LocalStackError('The manifest has no function for webhook integrations');
+        await invokeHandler(moduleOf(webhookFn.name).handler, input, {
+          functionName: functionName(webhookFn.name),
+          timeoutMs: timeoutMsOf(webhookFn.name),
+        });
+      },
+    })) {
+      bus.addRule(rule);
     }
     state.eventBus = 'ok';
 

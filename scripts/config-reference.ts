@@ -52,6 +52,10 @@ const MAP_KEYS: Record<string, string> = {
 const isCondition = (node: Node): boolean =>
   node.oneOf?.every((variant) => variant.properties?.op?.const !== undefined) === true;
 
+/** A union whose variants are told apart by a `type` constant (`integrations[]`). */
+const isTypedUnion = (node: Node | undefined): node is Node & { oneOf: Node[] } =>
+  node?.oneOf?.every((variant) => variant.properties?.type?.const !== undefined) === true;
+
 const isMap = (node: Node): node is Node & { additionalProperties: Node } =>
   node.properties === undefined && typeof node.additionalProperties === 'object';
 
@@ -118,6 +122,11 @@ function collect(node: Node, path: string, required: boolean, rows: Row[], named
     collect(value, `${path}.<${MAP_KEYS[path] ?? 'name'}>`, true, rows, value.properties === undefined);
   } else if (node.type === 'array' && node.items?.properties) {
     collect(node.items, `${path}[]`, true, rows, false);
+  } else if (node.type === 'array' && isTypedUnion(node.items)) {
+    // A list of kinds told apart by `type` (integrations): each kind's fields under its name.
+    for (const variant of node.items.oneOf ?? []) {
+      collect(variant, `${path}[type=${String(variant.properties?.type?.const)}]`, true, rows, false);
+    }
   }
 }
 

@@ -50,6 +50,11 @@ export type FunctionTrigger =
       readonly channel: 'slack' | 'email';
       readonly patterns: readonly NotificationPatternName[];
     }
+  /**
+   * A rule on the client's bus per `integrations` entry of this type in the client file, with
+   * that entry's pattern; the function is deployed only for a client that has one (issue 15).
+   */
+  | { readonly kind: 'integration'; readonly type: 'webhook' }
   /** The lead table's DynamoDB stream. */
   | { readonly kind: 'stream'; readonly stream: 'leadTable' };
 
@@ -174,6 +179,14 @@ export const FUNCTIONS = [
     name: 'notify-email',
     description: 'Email (SES v2) to the owner of a lead that became sales-ready',
     trigger: { kind: 'bus', channel: 'email', patterns: ['thresholdCrossed', 'segmentChanged'] },
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    table: 'idempotency',
+  },
+  {
+    name: 'notify-webhook',
+    description: 'Signed webhook (HMAC-SHA256) of a lead event to a webhook integration of the client',
+    trigger: { kind: 'integration', type: 'webhook' },
     timeoutSeconds: 30,
     memoryMb: 256,
     table: 'idempotency',

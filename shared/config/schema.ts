@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { integrationsSchema } from '#shared/integrations/schema.ts';
 import { MAX_CLIENT_NAME_LENGTH, nameTooLong } from './aws-names.ts';
 import { BUILT_IN_LISTS, conditionSchema, conditionsSchema } from './conditions.ts';
 import { cronProblem, isKnownTimeZone } from './cron.ts';
@@ -444,6 +445,7 @@ export const clientConfigSchema = z
       .default({})
       .describe('Forms posted to POST /v1/forms/{formId}, by form id.'),
     notifications: notificationsSchema,
+    integrations: integrationsSchema,
     schedule: z
       .object({
         decay: z

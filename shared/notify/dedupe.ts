@@ -178,7 +178,7 @@ export class NotificationDedupe {
 
 /** Forgets an event's dedupe records on every channel (see {@link NotificationDedupe.forget}). */
 export function notificationForgetter(options: Pick<NotificationDedupeOptions, 'tableName' | 'client'>) {
-  const channels = (['slack', 'email'] as const).map(
+  const channels = (['slack', 'email', 'webhook'] as const).map(
     (channel) => new NotificationDedupe({ ...options, channel }),
   );
   return async (eventId: string): Promise<void> => {

@@ -23,6 +23,8 @@ export const notifierEnvSchema = z.object({
   LEADSCORE_SMTP_URL: optional(z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')),
   /** Local: directory of the notifier outbox. */
   LEADSCORE_OUTBOX_DIR: optional(z.string()),
+  /** Local: the JSON file of integration secrets (`{ "<secret name>": {...} }`). */
+  LEADSCORE_SECRETS_FILE: optional(z.string()),
   /** Local: DynamoDB Local endpoint. */
   LEADSCORE_DYNAMODB_ENDPOINT: optional(z.url()),
 });

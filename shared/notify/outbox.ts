@@ -2,9 +2,9 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** A notifier channel; also the outbox sub-directory and the dedupe partition. */
-export type NotifyChannel = 'slack' | 'email';
+export type NotifyChannel = 'slack' | 'email' | 'webhook';
 
-const EXTENSIONS: Record<NotifyChannel, string> = { slack: 'json', email: 'eml' };
+const EXTENSIONS: Record<NotifyChannel, string> = { slack: 'json', email: 'eml', webhook: 'json' };
 
 /** `2025-03-01T06-00-00-123Z`: an ISO time that sorts by name and is safe in file names. */
 export function fileTimestamp(date: Date): string {

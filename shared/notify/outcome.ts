@@ -29,6 +29,8 @@ export interface NotificationOutcome {
   slackChannel?: string;
   /** Email: the recipients, masked (`j***@acme.com`): outcomes are logged. */
   recipients?: string[];
+  /** Webhook: the integration id of the client file. */
+  integration?: string;
 }
 
 /** What the dedupe record keeps of a delivery (JSON), handed back to duplicates. */

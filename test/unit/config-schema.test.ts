@@ -50,6 +50,7 @@ describe('client config JSON Schema', () => {
       'model',
       'forms',
       'notifications',
+      'integrations',
       'schedule',
       'alarms',
       'retention',
