@@ -28,6 +28,10 @@ LEADSCORE_DYNAMODB_ENDPOINT, LEADSCORE_API_KEY, LEADSCORE_SLACK_WEBHOOK_URL, LEA
 
 const PARENT_CHECK_MS = 1_000;
 
+// The SDK's warning about the Node versions it will need in 2027 is about the deployed runtime
+// (the newest Lambda Node.js), not this machine's: it would only be noise in every local run.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /** A problem the user can fix; printed without a stack trace. */
 class StartError extends Error {
   override name = 'StartError';
