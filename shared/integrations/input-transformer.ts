@@ -7,9 +7,10 @@ import type { InputTransformer } from './template.ts';
  * the deployed rule target carries. It follows the EventBridge user guide ("Amazon EventBridge
  * input transformation", its examples and "Common issues with transforming input"):
  *
+ * - a template that is not a JSON object or array is text: every value is written as it is;
  * - input paths are JSONPath in dot notation with array indices (`$.detail.topReasons[0]`);
  *   `$` alone is the whole event;
- * - a placeholder outside a JSON string (`{"score": <score>}`) gets the value's JSON text: a
+ * - in a JSON template, a placeholder outside a JSON string (`{"score": <score>}`) gets the value's JSON text: a
  *   string is quoted, a number, boolean, object or array written as JSON;
  * - a placeholder inside a JSON string (`"score <score>"`) gets a string's characters as they
  *   are (EventBridge does not escape them), a scalar's JSON text, and an object or array's JSON
@@ -88,7 +89,9 @@ export function applyInputTransformer(
   values.set('aws.events.rule-name', rule.ruleName);
   values.set('aws.events.rule-arn', rule.ruleArn);
   values.set('aws.events.event.ingestion-time', ingestionTime.toISOString());
-  const inString = insideStrings(transformer.inputTemplate);
+  // A text template (not a JSON object or array) gets every value as raw text.
+  const isJson = /^\s*[[{]/.test(transformer.inputTemplate);
+  const inString = isJson ? insideStrings(transformer.inputTemplate) : () => true;
   return transformer.inputTemplate.replace(PLACEHOLDER, (whole, name: string, offset: number) => {
     if (name === 'aws.events.event.json') return JSON.stringify(event);
     if (!values.has(name)) return transformer.inputPathsMap[name] === undefined ? whole : '';
