@@ -429,7 +429,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     return {
       urls: {
         page: `${http.url}/`,
-        leads: `${http.url}/leads.html`,
+        leads: `${http.url}/console`,
         api: `${http.url}/v1`,
         health: `${http.url}/health`,
       },

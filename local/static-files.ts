@@ -1,6 +1,7 @@
 /**
  * Serves the demo site (`scripts/site/`) next to the local API, so the landing page can post its
- * form to the API on the same origin. Files are read on every request: editing the page needs no
+ * form to the API on the same origin (the sales console, `scripts/site/console/`, is served by
+ * its own function at /console, locally as deployed). Files are read on every request: editing the page needs no
  * restart. Only known file types inside the site folder are served.
  */
 import { readFile } from 'node:fs/promises';
@@ -24,6 +25,12 @@ const HTML_SECURITY_HEADERS = {
     "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'referrer-policy': 'same-origin',
 };
+
+/**
+ * Addresses of the demo site that moved: the leads page became the sales console, which the
+ * console function serves at /console (as deployed), so old links and bookmarks still work.
+ */
+const MOVED: Readonly<Record<string, string>> = { '/leads.html': '/console/index.html' };
 
 /** Maps a URL path to a file inside `siteDir`, or undefined when it is outside or not servable. */
 export function resolveSitePath(siteDir: string, rawPath: string): string | undefined {
@@ -49,6 +56,14 @@ export async function serveSiteFile(
   siteDir: string,
   rawPath: string,
 ): Promise<HttpResponseParts | undefined> {
+  const moved = Object.hasOwn(MOVED, rawPath) ? MOVED[rawPath] : undefined;
+  if (moved !== undefined) {
+    return {
+      statusCode: 302,
+      headers: { location: moved, 'cache-control': 'no-cache' },
+      body: Buffer.alloc(0),
+    };
+  }
   const file = resolveSitePath(siteDir, rawPath);
   if (file === undefined) return undefined;
   let body: Buffer;

@@ -7,6 +7,7 @@
  * Adding a route: add its key to a function's `http` trigger. Adding a function: add an entry
  * whose `name` is its folder under `functions/` (holding `handler.ts`).
  */
+import { CONSOLE_ASSET_FILES } from '#shared/api/console-files.ts';
 import type { ClientConfig } from '#shared/config/schema.ts';
 import type { notificationPatterns } from '#shared/events/contracts.ts';
 
@@ -87,7 +88,15 @@ export interface FunctionSpec {
   readonly table?: TableAccess;
   /** Access to the client's bus; absent: none. */
   readonly bus?: BusAccess;
+  /**
+   * Repository files the function reads at run time (paths relative to the repository), shipped
+   * beside its bundle under the same paths (the console's pages and scripts).
+   */
+  readonly assets?: readonly string[];
 }
+
+const CONSOLE_PUBLIC_REASON =
+  'The sales console is static files (HTML, CSS, scripts, ECharts) with no data in them; every data request the console makes goes to an API-key route with the key the user pastes.';
 
 const FORMS_PUBLIC_REASON =
   'Form posts come from the public internet by design (PRODUCT §3.1); abuse is bounded by per-route throttling, a 64 KiB body limit, the honeypot and per-form origin checks in the handler.';
@@ -157,6 +166,20 @@ export const FUNCTIONS = [
     memoryMb: 512,
     table: 'readWrite',
     bus: 'name',
+  },
+  {
+    name: 'console',
+    description: 'The sales console: its static pages, scripts and ECharts, no data (GET /console/{asset})',
+    trigger: {
+      kind: 'http',
+      routes: [
+        { key: 'GET /console', auth: 'public', publicReason: CONSOLE_PUBLIC_REASON },
+        { key: 'GET /console/{asset}', auth: 'public', publicReason: CONSOLE_PUBLIC_REASON },
+      ],
+    },
+    timeoutSeconds: 5,
+    memoryMb: 256,
+    assets: CONSOLE_ASSET_FILES,
   },
   {
     name: 'decay',

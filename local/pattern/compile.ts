@@ -182,6 +182,13 @@ function compileValueList(
   };
 }
 
+/** Equal entries of one value list are one pattern to event-ruler. */
+function uniqueByIdentity(entries: readonly Entry[]): Entry[] {
+  const unique = new Map<string, Entry>();
+  for (const entry of entries) if (!unique.has(entry.identity)) unique.set(entry.identity, entry);
+  return [...unique.values()];
+}
+
 /**
  * Groups the wildcards as EventBridge's automaton does (a field's wildcards share one byte machine
  * when the fields before it, in path order, are the same) and rejects a group above the limit.
@@ -193,7 +200,7 @@ function checkComplexity(subRules: readonly SubRule[], problems: string[]): void
     const fields = [...subRule].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     let context = '';
     for (const field of fields) {
-      const terms = field.entries.filter((entry) => entry.wildcards.length > 0);
+      const terms = uniqueByIdentity(field.entries.filter((entry) => entry.wildcards.length > 0));
       const key = `${context}\u0000${field.path}`;
       const group = groups.get(key) ?? { path: field.path, terms: [] };
       group.terms.push(...terms);

@@ -13,7 +13,11 @@
 /** The highest complexity EventBridge accepts for one field. */
 export const MAX_WILDCARD_COMPLEXITY = 10;
 
-/** One wildcard-bearing matcher: its identity (equal matchers share states) and its wildcards. */
+/**
+ * One wildcard-bearing matcher: its identity and its wildcards. Each term adds its own states after
+ * its first `*` (as each sub-rule added to event-ruler's machine does, so the same wildcard in two
+ * `$or` alternatives counts twice); states before it are shared, and weigh each identity once.
+ */
 export type WildcardTerm = { readonly identity: string; readonly wildcards: readonly (readonly string[])[] };
 
 type State = {
@@ -34,11 +38,11 @@ const STAR = -2;
 export function wildcardComplexity(terms: readonly WildcardTerm[]): number {
   const states: State[] = [newState()];
   const alphabet = new Set<number>();
-  const seen = new Set<string>();
+  const terminals = new Map<string, number>();
   for (const term of terms) {
-    if (seen.has(term.identity)) continue;
-    seen.add(term.identity);
-    for (const segments of term.wildcards) addWildcard(states, alphabet, term.identity, tokens(segments));
+    for (const segments of term.wildcards) {
+      addWildcard(states, alphabet, terminals, term.identity, tokens(segments));
+    }
   }
   if (states.length === 1) return 0;
   return worstCase(states, [ANY_OTHER_BYTE, ...alphabet]);
@@ -69,6 +73,7 @@ function link(states: State[], from: number, byte: number, to: number): void {
 function addWildcard(
   states: State[],
   alphabet: Set<number>,
+  terminals: Map<string, number>,
   identity: string,
   bytes: readonly number[],
 ): void {
@@ -92,10 +97,13 @@ function addWildcard(
     } else {
       alphabet.add(byte);
       const known = shared ? state.prefix.get(byte) : undefined;
+      const terminal = i === bytes.length - 1 && known === undefined;
       if (known !== undefined) {
         next = known;
       } else {
-        next = states.push(newState()) - 1;
+        // The closing quote ends in one match state per matcher, however often it is added.
+        next = (terminal ? terminals.get(identity) : undefined) ?? states.push(newState()) - 1;
+        if (terminal) terminals.set(identity, next);
         if (shared) state.prefix.set(byte, next);
         link(states, current, byte, next);
         if (bytes[i - 1] === STAR) link(states, beforeStar, byte, next);

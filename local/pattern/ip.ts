@@ -51,8 +51,17 @@ function isIpv4Mapped(bytes: readonly number[]): boolean {
   return bytes.slice(0, 10).every((byte) => byte === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
 }
 
-/** An inclusive range of addresses of one family (4 or 16 bytes). */
-export type IpRange = { readonly low: readonly number[]; readonly high: readonly number[] };
+/**
+ * A range of addresses as event-ruler holds it: hexadecimal text bounds (8 digits for IPv4, 32 for
+ * IPv6) of equal length. Like EventBridge, this compares an address of the other family character
+ * by character against the bounds: `0.0.0.0/0` accepts `::1`.
+ */
+export type IpRange = {
+  readonly low: string;
+  readonly high: string;
+  readonly openLow: boolean;
+  readonly openHigh: boolean;
+};
 
 /**
  * Parses `address/bits` the way EventBridge validates a `cidr` operand; returns the range or the
@@ -70,10 +79,6 @@ export function parseCidr(text: string): IpRange | string {
   if (bytes === undefined) return `invalid IP address: ${address}`;
   if (bytes.length === 4 && bits > 31) return 'IPv4 mask bits must be < 32';
   if (bytes.length === 16 && bits > 127) return 'IPv6 mask bits must be < 128';
-  return rangeOf(bytes, bits);
-}
-
-function rangeOf(bytes: readonly number[], bits: number): IpRange {
   const low: number[] = [];
   const high: number[] = [];
   bytes.forEach((byte, i) => {
@@ -82,25 +87,57 @@ function rangeOf(bytes: readonly number[], bits: number): IpRange {
     low.push(byte & mask);
     high.push((byte & mask) | (~mask & 0xff));
   });
-  return { low, high };
+  return { low: hex(low), high: hex(high), openLow: false, openHigh: false };
 }
 
-/** The single-address range of a literal, so "10.0.0.1" and "10.0.0.01" compare equal. */
+/**
+ * The range of one address literal, as event-ruler builds it: from the address to the next
+ * hexadecimal text, one end open, so "10.0.0.1" and "10.0.0.01" are the same address.
+ */
 export function singleAddress(bytes: readonly number[]): IpRange {
-  return { low: bytes, high: bytes };
+  const text = hex(bytes);
+  const last = text.slice(-1);
+  const head = text.slice(0, -1);
+  if (last === 'F') return { low: `${head}E`, high: text, openLow: true, openHigh: false };
+  const next = last === '9' ? 'A' : String.fromCharCode(last.charCodeAt(0) + 1);
+  return { low: text, high: `${head}${next}`, openLow: false, openHigh: true };
 }
 
-/** Whether `text` is an address of the range's family inside the range. */
-export function inRange(range: IpRange, text: string): boolean {
-  const bytes = parseIp(text);
-  if (bytes === undefined || bytes.length !== range.low.length) return false;
-  return compareBytes(bytes, range.low) >= 0 && compareBytes(bytes, range.high) <= 0;
+function hex(bytes: readonly number[]): string {
+  return bytes
+    .map((byte) => byte.toString(16).padStart(2, '0'))
+    .join('')
+    .toUpperCase();
 }
 
-function compareBytes(a: readonly number[], b: readonly number[]): number {
-  for (let i = 0; i < a.length; i++) {
-    const diff = (a[i] ?? 0) - (b[i] ?? 0);
-    if (diff !== 0) return diff;
+/**
+ * The text compared with a range: an address's hexadecimal form. Only strings: event-ruler may also
+ * compare a number's JSON text with a range (`0.0.0.0/1` then accepts 123, unless a numeric entry
+ * shares the field), an accident of its byte machine this matcher does not reproduce.
+ */
+function rangeKey(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !looksLikeIp(value)) return undefined;
+  const bytes = parseIp(value);
+  return bytes === undefined ? undefined : hex(bytes);
+}
+
+/**
+ * Whether a leaf falls in the range, walked as event-ruler's byte machine walks it: character by
+ * character against both bounds; once strictly between them the rest is free, a text that ends while
+ * still equal to a bound's beginning falls outside, and one that runs past a closed bound is inside.
+ */
+export function inRange(range: IpRange, value: unknown): boolean {
+  const key = rangeKey(value);
+  if (key === undefined) return false;
+  let onLow = true;
+  let onHigh = true;
+  for (let i = 0; i < range.low.length; i++) {
+    const char = key[i];
+    if (char === undefined) return false;
+    if ((onLow && char < (range.low[i] ?? '')) || (onHigh && char > (range.high[i] ?? ''))) return false;
+    onLow = onLow && char === range.low[i];
+    onHigh = onHigh && char === range.high[i];
+    if (!onLow && !onHigh) return true;
   }
-  return 0;
+  return !((onLow && range.openLow) || (onHigh && range.openHigh));
 }

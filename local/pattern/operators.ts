@@ -53,7 +53,7 @@ function literalString(text: string): Entry {
   const address = looksLikeIp(text) ? parseIp(text) : undefined;
   if (address === undefined) return { ...NEVER_ABSENT, identity, test: (value) => value === text };
   const range = singleAddress(address);
-  return { ...NEVER_ABSENT, identity, test: (value) => typeof value === 'string' && inRange(range, value) };
+  return { ...NEVER_ABSENT, identity, test: (value) => value === text || inRange(range, value) };
 }
 
 function compileOperator(operator: Readonly<Record<string, unknown>>): Compiled {
@@ -128,7 +128,7 @@ function cidr(operand: unknown, identity: string): Compiled {
   if (typeof operand !== 'string') return example;
   const range = parseCidr(operand);
   if (typeof range === 'string') return `${example}: ${range}`;
-  return stringEntry(identity, (value) => inRange(range, value));
+  return { ...NEVER_ABSENT, identity, test: (value) => inRange(range, value) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -227,6 +227,7 @@ function anythingBut(operand: unknown, identity: string): Compiled {
 }
 
 function nestedExclusion(key: string, texts: readonly string[], identity: string): Compiled {
+  if (texts.length === 0) return `"anything-but" "${key}" list must not be empty`;
   if ((key === 'prefix' || key === 'suffix') && texts.includes('')) {
     return `"anything-but" "${key}" must not be empty`;
   }

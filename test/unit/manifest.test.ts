@@ -32,6 +32,8 @@ describe('Function manifest', () => {
       'GET /v1/accounts/{domain}': 'apiKey',
       'POST /v1/leads/{leadId}/outcome': 'apiKey',
       'DELETE /v1/leads/{leadId}': 'apiKey',
+      'GET /console': 'public',
+      'GET /console/{asset}': 'public',
     });
   });
 });
