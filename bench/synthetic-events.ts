@@ -1,3 +1,4 @@
+import { parseInstant } from '#shared/scoring/instant.ts';
 import type { Profile, ScoringEvent } from '#shared/scoring/types.ts';
 
 /**
@@ -207,13 +208,21 @@ export function toScoringEvent(
   event: SyntheticEvent,
   leadIds?: Map<string, string>,
 ): { leadId: string; event: ScoringEvent } {
-  const scoring: ScoringEvent = {
-    id: event.eventId,
-    type: event.type,
-    occurredAt: Date.parse(event.occurredAt),
-    attributes: event.attributes,
-    ...(event.profile ? { profile: event.profile } : {}),
-  };
+  // One object of one shape per event (no spread of a temporary): a replay makes millions.
+  const scoring: ScoringEvent = event.profile
+    ? {
+        id: event.eventId,
+        type: event.type,
+        occurredAt: parseInstant(event.occurredAt),
+        attributes: event.attributes,
+        profile: event.profile,
+      }
+    : {
+        id: event.eventId,
+        type: event.type,
+        occurredAt: parseInstant(event.occurredAt),
+        attributes: event.attributes,
+      };
   let leadId = event.email.toLowerCase();
   const known = leadIds?.get(leadId);
   if (known !== undefined) leadId = known;

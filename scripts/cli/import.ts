@@ -8,6 +8,7 @@ import { identityKey } from '#shared/api/events.ts';
 import type { ImportSink } from '#shared/app/imported-lead.ts';
 import type { IngestEvent } from '#shared/app/ingest.ts';
 import { zodFieldIssues } from '#shared/http/middleware.ts';
+import { parseInstant } from '#shared/scoring/instant.ts';
 import { contentEventId } from '#shared/store/identity.ts';
 import {
   type ColumnPlan,
@@ -236,7 +237,7 @@ export function eventFromLine(text: string, now: number): { event: IngestEvent }
     return { problems: zodFieldIssues(parsed.error).map((f) => `${f.field}: ${f.message}`) };
   const e = parsed.data;
   if (e.occurredAt === undefined) return { problems: ['occurredAt: required in an imported event'] };
-  const occurredAt = Date.parse(e.occurredAt);
+  const occurredAt = parseInstant(e.occurredAt);
   if (occurredAt > now + FUTURE_TOLERANCE_MS) return { problems: ['occurredAt: is in the future'] };
   const eventId =
     e.eventId ??

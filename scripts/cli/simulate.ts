@@ -10,6 +10,7 @@ import { loadClientConfig } from '#shared/config/load.ts';
 import type { ClientConfig } from '#shared/config/schema.ts';
 import { foldEvents, observe } from '#shared/scoring/engine.ts';
 import { explain, topReasons } from '#shared/scoring/explain.ts';
+import { parseInstant } from '#shared/scoring/instant.ts';
 import { compileModel } from '#shared/scoring/model.ts';
 import type { ScoringEvent } from '#shared/scoring/types.ts';
 import { leadIdFor, normaliseEmail } from '#shared/store/identity.ts';
@@ -106,7 +107,7 @@ export function simulate(text: string, config: ClientConfig, at: number): Simula
     emails.set(leadIdFor(event.email), normaliseEmail(event.email));
     if (event.anonymousId) identified.set(event.anonymousId, leadIdFor(event.email));
   }
-  const timeOf = (e: SimulatedEvent) => (e.occurredAt ? Date.parse(e.occurredAt) : at);
+  const timeOf = (e: SimulatedEvent) => (e.occurredAt ? parseInstant(e.occurredAt) : at);
   const ordered = [...parsed].sort((a, b) => timeOf(a.event) - timeOf(b.event) || a.line - b.line);
   const eventsByLead = new Map<string, ScoringEvent[]>();
   let anonymousEvents = 0;
