@@ -26,7 +26,7 @@ export const historyQuerySchema = z
 /**
  * The history of one lead: `points` (time, score, segment) to draw as a line, `markers` (one per
  * event: time, type, attributes, score before and after, decay since the previous event, rule
- * awards, thresholds crossed, lifecycle), and the `thresholds` and `bands` to draw as lines.
+ * awards, fit and source points the profile moved, thresholds crossed, lifecycle), and the `thresholds` and `bands` to draw as lines.
  * 400 names a bad `leadId` or query field; 404 an unknown or merged lead.
  */
 export async function getLeadHistory(
@@ -57,6 +57,7 @@ export async function getLeadHistory(
       scoreBefore: round(m.scoreBefore),
       scoreAfter: round(m.scoreAfter),
       decayedSincePrevious: round(m.decayedSincePrevious),
+      profilePoints: round(m.profilePoints),
       rules: m.rules.map((r) => ({ ruleId: r.ruleId, points: round(r.points) })),
     })),
   };

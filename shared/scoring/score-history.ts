@@ -31,6 +31,8 @@ export interface EventMarker {
   readonly decayedSincePrevious: number;
   /** What each engagement rule awarded at this event (after caps and resubmission windows). */
   readonly rules: readonly RuleContribution[];
+  /** How the fit and source points moved with the profile fields the event brought (0: unchanged). */
+  readonly profilePoints: number;
   /** Thresholds the lead crossed upward at this event (`mql`, ...). */
   readonly crossed: readonly string[];
   readonly segment: string;
@@ -96,6 +98,9 @@ function decayPoints(
   return times.filter((t, i) => i === 0 || t !== times[i - 1]).map((t) => pointOf(state, model, t));
 }
 
+/** The points of a state that come from its profile (fit and source rules; they never decay). */
+const profilePointsOf = (state: LeadState) => state.fit.score + state.source.points;
+
 /** Thresholds whose upward crossings grew between two states. */
 function crossedBetween(before: LeadState, after: LeadState, model: CompiledModel): string[] {
   return model.thresholds
@@ -143,6 +148,7 @@ export function scoreHistory(
       scoreAfter: after.score,
       decayedSincePrevious: previousAt === undefined ? 0 : Math.max(0, previousAfter - before.score),
       rules: next !== state && entry?.eventId === event.id ? entry.rules : [],
+      profilePoints: profilePointsOf(next) - profilePointsOf(state),
       crossed: crossedBetween(state, next, model),
       segment: after.segment,
       lifecycle: next.lifecycle,

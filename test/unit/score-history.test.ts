@@ -41,6 +41,9 @@ describe('scoreHistory: the score over time from the engine', () => {
     expect(history.points.at(-1)).toMatchObject({ at: now, score: scoreAt(state, exampleModel, now).total });
     expect(history.markers.map((m) => m.eventId)).toEqual(events.map((e) => e.id));
     expect(history.markers[1]!.rules).toEqual([{ ruleId: 'pricing-page', points: 10 }]);
+    // The profile event moved the fit points; the page views did not.
+    expect(history.markers[0]!.profilePoints).toBe(state.fit.score + state.source.points);
+    expect(history.markers[1]!.profilePoints).toBe(0);
     expect(history.markers[2]!.rules).toEqual([{ ruleId: 'webinar-attended', points: 25 }]);
     // A negative rule is marked as such, and the score drops at it.
     expect(history.markers[3]!.rules).toEqual([{ ruleId: 'careers-page', points: -10 }]);

@@ -83,7 +83,12 @@ function timelineItem(marker) {
     chip.append(pointsSpan(rule.points), ` ${rule.ruleId}`);
     rules.append(chip);
   }
-  if (marker.rules.length > 0) item.append(rules);
+  if (Math.abs(marker.profilePoints) >= 0.05) {
+    const chip = el('span', undefined, 'chip');
+    chip.append(pointsSpan(marker.profilePoints), ' profile (fit and source rules)');
+    rules.append(chip);
+  }
+  if (rules.childElementCount > 0) item.append(rules);
   const moves = [`score ${score(marker.scoreBefore)} → ${score(marker.scoreAfter)}`];
   if (marker.decayedSincePrevious > 0.05)
     moves.push(`${signed(-marker.decayedSincePrevious)} decay since the previous event`);
