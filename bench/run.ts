@@ -16,6 +16,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   train: () => import('./train.ts'),
   simulate: () => import('./simulate.ts'),
   rescore: () => import('./rescore.ts'),
+  coldstart: () => import('./coldstart.ts'),
 };
 
 export class UnknownBenchError extends Error {
