@@ -9,8 +9,12 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-/** Largest `index.mjs` a function may have, in KiB. */
-export const BUNDLE_BUDGET_KB = 500;
+/**
+ * Largest `index.mjs` a function may have, in KiB. The AWS SDK v3 is bundled in (it halves the
+ * handler's import, see `bundlingFor` in `cdk/constructs/leadscore-function.ts`), so the largest
+ * bundle is ~660 KiB; `npm run bench -- coldstart` measures each zip and import itself.
+ */
+export const BUNDLE_BUDGET_KB = 800;
 
 const OUTDIR = 'cdk.out';
 

@@ -1,12 +1,17 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SOURCE_MAPS_FOLDER } from '#cdk/constructs/leadscore-function.ts';
 import { matchesPattern } from '#local/pattern.ts';
+import { ASSET_ZIP_BUDGET_BYTES, zippedBytes } from '#scripts/asset-size.ts';
+import { BUILT_IN_LISTS } from '#shared/config/conditions.ts';
 import { loadClientConfig } from '#shared/config/load.ts';
 import type { ClientConfig } from '#shared/config/schema.ts';
 import { DETAIL_TYPES, notificationPatterns, sourceFor } from '#shared/events/contracts.ts';
 import { httpRoutes } from '#shared/manifest.ts';
+import { domainListUrl } from '#shared/scoring/lists.ts';
 import { createTableInput, TTL_ATTRIBUTE } from '#shared/store/table-definition.ts';
 import { assetDirOf, bundleOf, type SynthesizedStack, synthExample } from './synth-example.ts';
 
@@ -338,7 +343,7 @@ describe('Leadscore-example: functions', () => {
             EVENT_BUS_NAME: name.startsWith('notify') ? Match.absent() : { Ref: Match.anyValue() },
             POWERTOOLS_SERVICE_NAME: name,
             POWERTOOLS_METRICS_NAMESPACE: 'leadscore',
-            NODE_OPTIONS: '--enable-source-maps',
+            NODE_OPTIONS: Match.absent(),
           }),
         },
       });
@@ -348,20 +353,43 @@ describe('Leadscore-example: functions', () => {
     }
   });
 
-  it('It should bundle the client configuration into each function and leave the AWS SDK to the runtime', () => {
+  it('It should bundle the client configuration and the AWS SDK into each function', () => {
     for (const name of FUNCTIONS) {
       const bundle = bundleOf(synth, fnName(name));
       expect(bundle).toContain(config.displayName);
       expect(bundle.startsWith('import { createRequire }')).toBe(true);
-      expect(bundle).toMatch(/from"@aws-sdk\/client-dynamodb"/);
+      expect(bundle).not.toMatch(/from\s*"@aws-sdk\//);
+      expect(bundle).toContain('DynamoDB_20120810');
     }
   });
 
-  it('It should ship the domain lists the scoring functions load at run time', () => {
+  it('It should ship the compiled domain lists, not the packages, to the functions that score', () => {
     for (const name of ['forms', 'events', 'leads', 'decay']) {
-      const modules = join(assetDirOf(synth, fnName(name)), 'node_modules');
-      expect(existsSync(join(modules, 'email-providers', 'all.json'))).toBe(true);
-      expect(existsSync(join(modules, 'disposable-email-domains', 'index.json'))).toBe(true);
+      const asset = assetDirOf(synth, fnName(name));
+      for (const list of BUILT_IN_LISTS) {
+        const shipped = readFileSync(join(asset, 'domain-lists', `${list}.br`));
+        expect(shipped.equals(readFileSync(domainListUrl(list)))).toBe(true);
+      }
+      expect(existsSync(join(asset, 'node_modules'))).toBe(false);
+    }
+  });
+
+  it('It should keep each source map beside the assembly, out of a zip under 1 MB', () => {
+    const zips = mkdtempSync(join(tmpdir(), 'leadscore-zips-'));
+    try {
+      const functionNames = Object.values(resources('AWS::Lambda::Function')).map((fn) =>
+        String(fn.Properties.FunctionName),
+      );
+      expect(functionNames.length).toBeGreaterThanOrEqual(FUNCTIONS.length);
+      for (const functionName of functionNames) {
+        const asset = assetDirOf(synth, functionName);
+        expect(readdirSync(asset).filter((file) => file.endsWith('.map'))).toEqual([]);
+        expect(existsSync(join(synth.outdir, SOURCE_MAPS_FOLDER, functionName, 'index.mjs.map'))).toBe(true);
+        const zip = zippedBytes(asset, join(zips, `${functionName}.zip`));
+        expect(zip.bytes, functionName).toBeLessThan(ASSET_ZIP_BUDGET_BYTES);
+      }
+    } finally {
+      rmSync(zips, { recursive: true, force: true });
     }
   });
 });
