@@ -70,7 +70,25 @@ export type EventPattern = {
 
 const compiled = new WeakMap<object, CompiledPattern>();
 
+const compiledTexts = new Map<string, CompiledPattern>();
+
+/** A pattern given as JSON text, as PutRule takes it (a bounded cache: rules are few). */
+function compiledText(text: string): CompiledPattern {
+  let result = compiledTexts.get(text);
+  if (result === undefined) {
+    try {
+      result = compilePattern(JSON.parse(text), text.length);
+    } catch (error) {
+      result = { subRules: [], problems: [`pattern: is not valid JSON (${(error as Error).message})`] };
+    }
+    if (compiledTexts.size >= 256) compiledTexts.clear();
+    compiledTexts.set(text, result);
+  }
+  return result;
+}
+
 function compiledFor(pattern: unknown): CompiledPattern {
+  if (typeof pattern === 'string') return compiledText(pattern);
   if (typeof pattern !== 'object' || pattern === null) return compilePattern(pattern);
   let result = compiled.get(pattern);
   if (result === undefined) {
@@ -92,9 +110,10 @@ function compiledFor(pattern: unknown): CompiledPattern {
  * is an IP address matches that address however it is written; `exists` only sees leaf values, so a
  * field holding an object or an empty array counts as absent and one holding `null` as present.
  *
- * Never throws: a pattern EventBridge would reject matches nothing.
+ * Never throws: a pattern EventBridge would reject matches nothing. The pattern may also be given
+ * as its JSON text, as PutRule takes it.
  */
-export function matchesPattern(pattern: EventPattern, event: unknown): boolean {
+export function matchesPattern(pattern: EventPattern | string, event: unknown): boolean {
   const { subRules, problems } = compiledFor(pattern);
   return problems.length === 0 && matchesSubRules(subRules, flattenEvent(event));
 }
@@ -107,7 +126,7 @@ export function matchesPattern(pattern: EventPattern, event: unknown): boolean {
  * Why: {@link matchesPattern} silently fails to match a malformed pattern, exactly as a typo in a
  * deployed rule silently drops events, and a pattern EventBridge rejects fails the deploy. The
  * local bus and tests call this to catch such patterns early. Accepts `unknown` so it can check
- * patterns read from JSON or YAML before they are typed.
+ * patterns read from JSON or YAML before they are typed, or the JSON text of a rule.
  */
 export function validatePattern(pattern: unknown): string[] {
   return [...compiledFor(pattern).problems];

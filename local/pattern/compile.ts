@@ -76,14 +76,22 @@ function join(path: string, key: string): string {
   return path === '' ? key : `${path}.${key}`;
 }
 
-/** Compiles and checks a pattern (accepts `unknown`: patterns often come from JSON or YAML). */
-export function compilePattern(pattern: unknown): CompiledPattern {
+/**
+ * Compiles and checks a pattern (accepts `unknown`: patterns often come from JSON or YAML).
+ * `size` is the length of the JSON text PutRule would receive, by default the compact JSON.
+ */
+export function compilePattern(pattern: unknown, size?: number): CompiledPattern {
   const walk: Walk = { problems: [], overflow: false };
   if (!isObject(pattern)) return { subRules: [], problems: ['pattern: must be a JSON object'] };
-  const size = JSON.stringify(pattern).length;
-  if (size > MAX_PATTERN_CHARACTERS) {
+  let length = size;
+  try {
+    length ??= JSON.stringify(pattern).length;
+  } catch (error) {
+    return { subRules: [], problems: [`pattern: is not JSON (${(error as Error).message})`] };
+  }
+  if (length > MAX_PATTERN_CHARACTERS) {
     walk.problems.push(
-      `pattern: is ${size} characters long, EventBridge allows at most ${MAX_PATTERN_CHARACTERS}`,
+      `pattern: is ${length} characters long, EventBridge allows at most ${MAX_PATTERN_CHARACTERS}`,
     );
   }
   const rules: Rules = [];

@@ -640,3 +640,33 @@ describe('validatePattern', () => {
     expect(validatePattern({ a: [], b: [{ bogus: 1 }], c: { d: 'e' } })).toHaveLength(3);
   });
 });
+
+describe('patterns given as JSON text, as PutRule takes them', () => {
+  it('It should match and validate the text of a rule like the object', () => {
+    const text =
+      '{ "source": ["aws.ec2"], "detail": { "state": [{ "anything-but": { "prefix": ["init", "stop"] } }] } }';
+    expect(validatePattern(text)).toEqual([]);
+    expect(matchesPattern(text, { source: 'aws.ec2', detail: { state: 'running' } })).toBe(true);
+    expect(matchesPattern(text, { source: 'aws.ec2', detail: { state: 'stopping' } })).toBe(false);
+  });
+
+  it('It should reject text that is not JSON, and match nothing with it', () => {
+    expect(validatePattern('{ "source": [')[0]).toContain('pattern: is not valid JSON');
+    expect(matchesPattern('{ "source": [', { source: 'aws.ec2' })).toBe(false);
+    expect(validatePattern('["aws.ec2"]')).toEqual(['pattern: must be a JSON object']);
+  });
+
+  it('It should count the size of the text as written, whitespace included', () => {
+    const compact = JSON.stringify({ a: ['x'.repeat(1900)] });
+    expect(validatePattern(compact)).toEqual([]);
+    const spaced = compact.replace('[', `[${' '.repeat(200)}`);
+    expect(validatePattern(spaced)[0]).toContain('EventBridge allows at most 2048');
+  });
+
+  it('It should not throw on a pattern that cannot be JSON', () => {
+    const cyclic: Record<string, unknown> = { a: ['x'] };
+    cyclic.self = cyclic;
+    expect(validatePattern(cyclic)[0]).toContain('pattern: is not JSON');
+    expect(matchesPattern(cyclic as EventPattern, { a: 'x' })).toBe(false);
+  });
+});
