@@ -22,7 +22,7 @@ const EC2 = {
   resources: ['arn:aws:ec2:us-east-1:123456789012:instance/i-abcd1111'],
   detail: { 'instance-id': 'i-0123456789', state: 'RUNNING' },
 } as BusEnvelope;
-const PATHS = { instance: '$.detail.instance-id', state: '$.detail.state' };
+const PATHS: Record<string, string> = { instance: '$.detail.instance-id', state: '$.detail.state' };
 const transform = (inputTemplate: string, event: BusEnvelope = EC2, inputPathsMap = PATHS) =>
   applyInputTransformer({ inputPathsMap, inputTemplate }, event, RULE);
 
