@@ -1,7 +1,10 @@
-import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { type LocalStack, startLocalStack } from '#local/stack.ts';
 import { readStackFile } from '#local/stack-file.ts';
+import { loadClientConfig } from '#shared/config/load.ts';
+import { type DemoOutcome, type DemoTarget, demoReport, playDemo } from './demo-story.ts';
 import { dataDirOf, PACKAGE_ROOT } from './paths.ts';
 import {
   addExamples,
@@ -21,24 +24,12 @@ export interface DemoOptions {
   readonly json?: boolean | undefined;
 }
 
-/** A lead of the demo's closing table. */
-export interface DemoLead {
-  readonly rank: number;
-  readonly email: string;
-  readonly segment: string;
-  readonly grade: string;
-  readonly score: number;
-  readonly topReasons: readonly string[];
-}
-
 /** What `leadscore demo --json` prints. */
-export interface DemoSummary {
-  /** The stack it ran against: the running one (its URL) or one it started in memory. */
+export interface DemoSummary extends DemoOutcome {
+  /** The stack it ran against: the running one (its URL) or `in memory`, one it started. */
   readonly stack: string;
-  readonly leads: readonly DemoLead[];
-  /** The outbox the notifications were written to, and their files in it. */
-  readonly outbox: string | null;
-  readonly notifications: readonly string[];
+  /** The outbox the notifications were written to. */
+  readonly outbox: string;
 }
 
 /** `leadscore demo`: its options and help. */
@@ -65,47 +56,18 @@ export function defineDemoCommand(): Command {
   return addExamples(command, ['leadscore demo', 'leadscore demo --json', 'npm start & leadscore demo']);
 }
 
-const LEAD_ROW = /^\s*(\d+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(-?\d+(?:\.\d+)?)\s{2}(.*)$/;
-
-/** The summary of what scripts/demo.ts printed: its stack line, leads table and notifications. */
-export function parseDemoOutput(text: string): DemoSummary {
-  const lines = text.split('\n');
-  const stack =
-    lines
-      .find((line) => /^(Using the local stack at|Starting a local stack)/.test(line))
-      ?.replace(/^Using the local stack at /, '')
-      .replace(/^Starting a local stack in memory…$/, 'in memory') ?? 'unknown';
-  const tableAt = lines.findIndex((line) => line.startsWith('Leads after a month'));
-  const notifiedAt = lines.findIndex((line) => line.startsWith('Notifications sent'));
-  const leads: DemoLead[] = [];
-  for (const line of lines.slice(tableAt + 1, notifiedAt < 0 ? undefined : notifiedAt)) {
-    const row = LEAD_ROW.exec(line);
-    if (!row) continue;
-    const [, rank, email, segment, grade, score, reasons] = row;
-    leads.push({
-      rank: Number(rank),
-      email: email!,
-      segment: segment!,
-      grade: grade!,
-      score: Number(score),
-      topReasons: reasons!.trim() === '' ? [] : reasons!.trim().split('; '),
-    });
+async function isRunning(url: string): Promise<boolean> {
+  try {
+    return (await fetch(`${url}/health`)).ok;
+  } catch {
+    return false;
   }
-  const outbox = notifiedAt < 0 ? null : (/, in (.*):$/.exec(lines[notifiedAt]!)?.[1] ?? null);
-  const notifications =
-    notifiedAt < 0
-      ? []
-      : lines
-          .slice(notifiedAt + 1)
-          .filter((line) => line.startsWith('  '))
-          .map((line) => line.trim());
-  return { stack, leads, outbox, notifications };
 }
 
 /**
- * `leadscore demo` (README "Running it locally"): runs scripts/demo.ts, the story of `npm run
- * demo`, in a child process, pointed at the running stack of the data directory (found in the
- * `local-stack.json` npm start writes). With `--json`, its printed table becomes the summary.
+ * `leadscore demo` (README "Running it locally"): the story of scripts/cli/demo-story.ts played
+ * against the running stack of the data directory (found in the `local-stack.json` npm start
+ * writes, else on `--port`, `PORT` or 3000), or against one started here in memory.
  */
 export async function demoCommand(options: DemoOptions): Promise<number> {
   const dataDir = dataDirOf(options.dataDir);
@@ -115,29 +77,63 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     throw new UsageError(
       `npm start runs client ${running.client} on ${dataDir}; pass --client ${running.client}`,
     );
-  const port = options.port ?? (running ? Number(new URL(running.apiUrl).port) : undefined);
-  const env = {
-    ...process.env,
-    LEADSCORE_CLIENT: running?.client ?? client,
-    LEADSCORE_DATA_DIR: dataDir,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED:
-      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ?? 'true',
-    ...(port !== undefined ? { PORT: String(port) } : {}),
+  const port =
+    options.port ?? (running ? Number(new URL(running.apiUrl).port) : Number(process.env.PORT ?? 3000));
+  const say = (line: string) => {
+    if (!options.json) console.log(line);
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', join(PACKAGE_ROOT, 'scripts', 'demo.ts')], {
-    cwd: PACKAGE_ROOT,
-    env,
-    stdio: ['ignore', options.json ? 'pipe' : 'inherit', 'inherit'],
-  });
-  let printed = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    printed += chunk;
-  });
-  const code = await new Promise<number>((resolve, reject) => {
-    child.on('error', (error) => reject(new CliError(`cannot run the demo: ${error.message}`)));
-    child.on('close', (exitCode) => resolve(exitCode ?? 1));
-  });
-  if (code !== 0) return 1;
-  if (options.json) console.log(JSON.stringify(parseDemoOutput(printed), null, 2));
+  const runningUrl = `http://127.0.0.1:${port}`;
+  let stack: LocalStack | undefined;
+  let summary: DemoSummary;
+  try {
+    let target: DemoTarget;
+    if (await isRunning(runningUrl)) {
+      say(`Using the local stack at ${runningUrl}\n`);
+      target = {
+        baseUrl: runningUrl,
+        apiKey: process.env.LEADSCORE_API_KEY ?? (await apiKeyOf(dataDir)),
+        outboxDir: join(dataDir, 'outbox'),
+      };
+    } else {
+      say('Starting a local stack in memory…\n');
+      // The functions run in this process and log to its stdout: their INFO lines would bury the
+      // table (warnings and errors still show), and with --json nothing but the summary is printed.
+      process.env.POWERTOOLS_LOG_LEVEL ??= options.json ? 'SILENT' : 'WARN';
+      const config = loadClientConfig(running?.client ?? client);
+      const demoDir = join(dataDir, 'demo');
+      stack = await startLocalStack({
+        config,
+        configPath: join(PACKAGE_ROOT, 'clients', `${config.client}.yaml`),
+        port: 0,
+        dataDir: demoDir,
+        inMemory: true,
+        ...(process.env.LEADSCORE_API_KEY ? { apiKey: process.env.LEADSCORE_API_KEY } : {}),
+        log: () => {},
+      });
+      const started = stack;
+      target = {
+        baseUrl: started.urls.page.replace(/\/$/, ''),
+        apiKey: started.apiKey,
+        outboxDir: join(demoDir, 'outbox'),
+        whenIdle: () => started.bus.whenIdle(),
+      };
+    }
+    const outcome = await playDemo(target);
+    summary = { stack: stack ? 'in memory' : runningUrl, outbox: target.outboxDir, ...outcome };
+  } finally {
+    await stack?.stop();
+  }
+  if (options.json) console.log(JSON.stringify(summary, null, 2));
+  else console.log(demoReport(summary, summary.outbox));
   return 0;
+}
+
+async function apiKeyOf(dataDir: string): Promise<string> {
+  try {
+    return (await readFile(join(dataDir, 'api-key'), 'utf8')).trim();
+  } catch {
+    throw new CliError(
+      `the stack answers but ${join(dataDir, 'api-key')} is missing: pass --data-dir of that npm start, or set LEADSCORE_API_KEY`,
+    );
+  }
 }

@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseDemoOutput } from '#scripts/cli/demo.ts';
 import { failureOf } from '#scripts/cli/errors.ts';
 import { parseImportArgs } from '#scripts/cli/import.ts';
 import { buildProgram, type CliOutput, runCli } from '#scripts/cli/program.ts';
@@ -171,39 +170,6 @@ describe('leadscore failures', () => {
     expect(failureOf(new ConfigError('clients/x.yaml', ['a: bad']))).toEqual({
       exitCode: 1,
       line: 'clients/x.yaml: a: bad',
-    });
-  });
-});
-
-describe('leadscore demo --json', () => {
-  it('It should turn the demo’s table and notifications into its summary', () => {
-    const printed = [
-      'Using the local stack at http://127.0.0.1:3000',
-      '',
-      'Leads after a month (20 simulated), ranked by current score:',
-      '',
-      '  #  lead                                     segment       grade  score  top reasons',
-      '  1  ava.nguyen@northwindlabs.com             hot           A      111.3  senior-title: 20 (fit); demo-request: 30',
-      '  2  jon.smith@gmail.com                      cold          D        4.0  ',
-      '',
-      'Notifications sent (1), in /data/outbox:',
-      '  slack/2026-12-01-ava.json',
-    ].join('\n');
-    expect(parseDemoOutput(printed)).toEqual({
-      stack: 'http://127.0.0.1:3000',
-      leads: [
-        {
-          rank: 1,
-          email: 'ava.nguyen@northwindlabs.com',
-          segment: 'hot',
-          grade: 'A',
-          score: 111.3,
-          topReasons: ['senior-title: 20 (fit)', 'demo-request: 30'],
-        },
-        { rank: 2, email: 'jon.smith@gmail.com', segment: 'cold', grade: 'D', score: 4, topReasons: [] },
-      ],
-      outbox: '/data/outbox',
-      notifications: ['slack/2026-12-01-ava.json'],
     });
   });
 });

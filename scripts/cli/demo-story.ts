@@ -1,16 +1,12 @@
 /**
- * `npm run demo`: a realistic month of activity for 20 leads against the local stack — the one
- * running on PORT (default 3000), or one started here in memory — then the ranked leads with
- * their reasons and the notifications the month caused.
+ * The story of `leadscore demo` / `npm run demo`: a realistic month of activity for 20 leads
+ * posted to a local stack (forms, then engagement events), then the ranked leads with their
+ * reasons and the notifications the month caused.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { type LocalStack, startLocalStack } from '#local/stack.ts';
-import { loadClientConfig } from '#shared/config/load.ts';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 const DAY = 86_400_000;
-const port = Number(process.env.PORT ?? 3000);
-const clientName = process.env.LEADSCORE_CLIENT ?? 'example';
 
 /** A small seeded PRNG so every run tells the same story. */
 function mulberry32(seed: number) {
@@ -151,50 +147,43 @@ function monthOf(p: Persona, now: number, random: () => number) {
   return events;
 }
 
-async function isRunning(url: string): Promise<boolean> {
-  try {
-    return (await fetch(`${url}/health`)).ok;
-  } catch {
-    return false;
-  }
+/** A lead of the demo's closing table. */
+export interface DemoLead {
+  readonly rank: number;
+  readonly email: string;
+  readonly segment: string;
+  readonly grade: string;
+  readonly score: number;
+  readonly topReasons: readonly string[];
 }
 
-async function main() {
-  let baseUrl = `http://127.0.0.1:${port}`;
-  let stack: LocalStack | undefined;
-  let dataDir = resolve(process.env.LEADSCORE_DATA_DIR ?? '.leadscore');
-  let apiKey = process.env.LEADSCORE_API_KEY;
-  if (await isRunning(baseUrl)) {
-    console.log(`Using the local stack at ${baseUrl}`);
-    apiKey ??= readFileSync(join(dataDir, 'api-key'), 'utf8').trim();
-  } else {
-    console.log('Starting a local stack in memory…');
-    // The functions' own logs would bury the table; warnings and errors still show.
-    process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-    const config = loadClientConfig(clientName);
-    dataDir = resolve(join('.leadscore', 'demo'));
-    stack = await startLocalStack({
-      config,
-      configPath: resolve('clients', `${clientName}.yaml`),
-      port: 0,
-      dataDir,
-      inMemory: true,
-      ...(apiKey ? { apiKey } : {}),
-      log: () => {},
-    });
-    baseUrl = stack.urls.page.replace(/\/$/, '');
-    apiKey = stack.apiKey;
-  }
-  const outboxDir = join(dataDir, 'outbox');
-  const before = new Set(['slack', 'email'].flatMap((c) => listOutbox(outboxDir, c)));
-  const random = mulberry32(42);
-  const now = Date.now();
-  const headers = { 'content-type': 'application/json', 'x-api-key': apiKey! };
+/** What the story produced: the ranked leads and the notification files it caused. */
+export interface DemoOutcome {
+  readonly leads: readonly DemoLead[];
+  /** Notification files written to the outbox during the story, relative to it. */
+  readonly notifications: readonly string[];
+}
 
+export interface DemoTarget {
+  /** The API's base URL, without a trailing slash. */
+  readonly baseUrl: string;
+  readonly apiKey: string;
+  /** The stack's notifier outbox (`<dataDir>/outbox`), where Slack and email messages land. */
+  readonly outboxDir: string;
+  /** Resolves once every event the story caused is delivered (a stack in this process). */
+  readonly whenIdle?: () => Promise<void>;
+}
+
+/** The month of every persona posted to the stack, then its ranked leads and notifications. */
+export async function playDemo(target: DemoTarget, now = Date.now()): Promise<DemoOutcome> {
+  const { baseUrl, outboxDir } = target;
+  const before = new Set(outboxFiles(outboxDir));
+  const random = mulberry32(42);
+  const headers = { 'content-type': 'application/json', 'x-api-key': target.apiKey };
   for (const p of PERSONAS) {
     const response = await fetch(`${baseUrl}/v1/forms/newsletter`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({
         email: emailOf(p),
         firstName: p.firstName,
@@ -208,42 +197,55 @@ async function main() {
       }),
     });
     if (!response.ok) throw new Error(`form for ${emailOf(p)}: ${response.status} ${await response.text()}`);
-    const events = monthOf(p, now, random);
     const posted = await fetch(`${baseUrl}/v1/events`, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ events }),
+      body: JSON.stringify({ events: monthOf(p, now, random) }),
     });
     if (!posted.ok) throw new Error(`events for ${emailOf(p)}: ${posted.status} ${await posted.text()}`);
   }
-  await stack?.bus.whenIdle();
-  await new Promise((r) => setTimeout(r, stack ? 0 : 1500));
+  // A stack in this process says when its bus is idle; one in npm start is given a moment.
+  if (target.whenIdle) await target.whenIdle();
+  else await new Promise((r) => setTimeout(r, 1500));
 
-  const list = (await (await fetch(`${baseUrl}/v1/leads?limit=100`, { headers })).json()) as {
+  // The listing ranks every lead, the disqualified after the bands: one page holds the story.
+  const listed = await fetch(`${baseUrl}/v1/leads?limit=100`, { headers });
+  if (!listed.ok) throw new Error(`GET /v1/leads: ${listed.status} ${await listed.text()}`);
+  const { items } = (await listed.json()) as {
     items: { email: string; segment: string; grade: string; score: number; topReasons: string[] }[];
   };
-  const disqualified = (await (
-    await fetch(`${baseUrl}/v1/leads?segment=disqualified&limit=100`, { headers })
-  ).json()) as typeof list;
-  console.log(`\nLeads after a month (${PERSONAS.length} simulated), ranked by current score:\n`);
-  console.log(`${'#'.padStart(3)}  ${'lead'.padEnd(40)} ${'segment'.padEnd(13)} grade  score  top reasons`);
-  [...list.items, ...disqualified.items].forEach((l, i) => {
-    console.log(
-      `${String(i + 1).padStart(3)}  ${l.email.padEnd(40)} ${l.segment.padEnd(13)} ${l.grade.padEnd(5)}  ${l.score.toFixed(1).padStart(5)}  ${l.topReasons.join('; ')}`,
+  const leads = items.map((l, i) => ({
+    rank: i + 1,
+    email: l.email,
+    segment: l.segment,
+    grade: l.grade,
+    score: l.score,
+    topReasons: l.topReasons,
+  }));
+  const notifications = outboxFiles(outboxDir).filter((f) => !before.has(f));
+  return { leads, notifications };
+}
+
+/** The closing table and the notifications, as `leadscore demo` prints them. */
+export function demoReport(outcome: DemoOutcome, outboxDir: string): string {
+  const lines = [
+    `Leads after a month (${PERSONAS.length} simulated), ranked by current score:`,
+    '',
+    `${'#'.padStart(3)}  ${'lead'.padEnd(40)} ${'segment'.padEnd(13)} grade  score  top reasons`,
+  ];
+  for (const l of outcome.leads)
+    lines.push(
+      `${String(l.rank).padStart(3)}  ${l.email.padEnd(40)} ${l.segment.padEnd(13)} ${l.grade.padEnd(5)}  ${l.score.toFixed(1).padStart(5)}  ${l.topReasons.join('; ')}`,
     );
+  lines.push('', `Notifications sent (${outcome.notifications.length}), in ${outboxDir}:`);
+  for (const file of outcome.notifications) lines.push(`  ${file}`);
+  return lines.join('\n');
+}
+
+/** The outbox's notification files, as `<channel>/<file>`. */
+function outboxFiles(outboxDir: string): string[] {
+  return ['slack', 'email'].flatMap((channel) => {
+    const dir = join(outboxDir, channel);
+    return existsSync(dir) ? readdirSync(dir).map((f) => `${channel}/${f}`) : [];
   });
-  const sent = ['slack', 'email'].flatMap((c) => listOutbox(outboxDir, c).filter((f) => !before.has(f)));
-  console.log(`\nNotifications sent (${sent.length}), in ${outboxDir}:`);
-  for (const file of sent) console.log(`  ${file.replace(outboxDir + '/', '')}`);
-  await stack?.stop();
 }
-
-function listOutbox(outboxDir: string, channel: string): string[] {
-  const dir = join(outboxDir, channel);
-  return existsSync(dir) ? readdirSync(dir).map((f) => join(dir, f)) : [];
-}
-
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
