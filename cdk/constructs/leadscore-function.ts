@@ -188,7 +188,7 @@ const sourceMapsDirOf = (scope: Construct): string | undefined => {
   return outdir === undefined ? undefined : resolve(outdir, SOURCE_MAPS_FOLDER);
 };
 
-/** The folder of the cloud assembly (`cdk.out/`) holding each function's `<name>/index.mjs.map`. */
+/** The folder of the cloud assembly (`cdk.out/`) holding each function's `<function name>.mjs.map`. */
 export const SOURCE_MAPS_FOLDER = 'source-maps';
 
 /**
@@ -200,7 +200,7 @@ export const SOURCE_MAPS_FOLDER = 'source-maps';
  * halves the handler's import (`npm run bench -- coldstart`: 380 → 180 ms of CPU for `forms`
  * on this machine), for ~130 KB more zip; it also pins the SDK to the lock file's version.
  *
- * The source map (400 KB–1 MB) stays out of the asset, in `cdk.out/source-maps/<function>/`,
+ * The source map (400 KB–1 MB) stays out of the asset, in `cdk.out/source-maps/<function>.mjs.map`,
  * and `NODE_OPTIONS=--enable-source-maps` is not set: the flag costs ~15% of the import even
  * with no map to read. `scripts/map-stack-trace.ts` maps a logged stack trace with it.
  */
@@ -233,12 +233,15 @@ function bundlingFor(
   };
 }
 
-/** Shell commands that take `index.mjs.map` out of the asset (kept under `source-maps/` when known). */
+/**
+ * Shell commands that take `index.mjs.map` out of the asset, to `source-maps/<function>.mjs.map`
+ * when the assembly folder is known. That folder is, like the bundling folder, one level under
+ * the assembly, so the map's relative `sources` still point at the repository's files.
+ */
 function moveSourceMap(outputDir: string, { sourceMapsDir, functionName }: SourceMapTarget): string[] {
   const map = join(outputDir, 'index.mjs.map');
   if (sourceMapsDir === undefined) return [`rm -f "${map}"`];
-  const to = join(sourceMapsDir, functionName);
-  return [`mkdir -p "${to}"`, `mv "${map}" "${to}/index.mjs.map"`];
+  return [`mkdir -p "${sourceMapsDir}"`, `mv "${map}" "${join(sourceMapsDir, `${functionName}.mjs.map`)}"`];
 }
 
 /** Shell commands (run by the local bundler) that copy data files beside the bundle. */

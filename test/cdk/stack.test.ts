@@ -260,8 +260,14 @@ describe('Leadscore-example: least privilege', () => {
     expect(secretsOf('leads')).toEqual([apiKey]);
     expect(secretsOf('outcomes')).toEqual([apiKey]);
     expect(secretsOf('erase')).toEqual([apiKey]);
-    expect(secretsOf('notify-slack')).toEqual([slack]);
-    for (const name of ['forms', 'decay', 'notify-email']) expect(secretsOf(name)).toEqual([]);
+    // The notifiers sign lead links with the lead-link secret; the lead page checks them.
+    const leadLink = {
+      Ref: logicalIdOf('AWS::SecretsManager::Secret', { Name: 'leadscore/example/lead-link-key' }),
+    };
+    expect(secretsOf('notify-slack')).toEqual([slack, leadLink]);
+    expect(secretsOf('notify-email')).toEqual([leadLink]);
+    expect(secretsOf('lead-page')).toEqual([leadLink]);
+    for (const name of ['forms', 'decay']) expect(secretsOf(name)).toEqual([]);
   });
 
   it('It should give functions their own roles without AWS managed policies', () => {
@@ -384,7 +390,7 @@ describe('Leadscore-example: functions', () => {
       for (const functionName of functionNames) {
         const asset = assetDirOf(synth, functionName);
         expect(readdirSync(asset).filter((file) => file.endsWith('.map'))).toEqual([]);
-        expect(existsSync(join(synth.outdir, SOURCE_MAPS_FOLDER, functionName, 'index.mjs.map'))).toBe(true);
+        expect(existsSync(join(synth.outdir, SOURCE_MAPS_FOLDER, `${functionName}.mjs.map`))).toBe(true);
         const zip = zippedBytes(asset, join(zips, `${functionName}.zip`));
         expect(zip.bytes, functionName).toBeLessThan(ASSET_ZIP_BUDGET_BYTES);
       }
