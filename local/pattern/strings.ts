@@ -56,11 +56,17 @@ export type Anchor = 'whole' | 'start' | 'end';
 /**
  * A case-insensitive matcher as EventBridge builds it: each character of the pattern matches its
  * lower-case or its upper-case form (Unicode, locale-independent), so "straße" matches "STRASSE"
- * and "İ" matches "i̇". Not full case folding: "ß" does not match "ss".
+ * and "İ" matches "i̇". Not full case folding: "ß" does not match "ss". Characters outside the
+ * Basic Multilingual Plane (emoji) become "?" there, so "a😀" matches "A??" and not "A😀".
  */
 export function ignoreCaseMatcher(text: string, anchor: Anchor): (value: string) => boolean {
   let source = '';
   for (const char of text.split('')) {
+    if (isSurrogate(char)) {
+      // event-ruler case-maps each UTF-16 unit alone; half a surrogate pair encodes as "?".
+      source += '\\?';
+      continue;
+    }
     const lower = char.toLowerCase();
     const upper = char.toUpperCase();
     source += lower === upper ? escapeRegExp(lower) : `(?:${escapeRegExp(lower)}|${escapeRegExp(upper)})`;
@@ -69,6 +75,11 @@ export function ignoreCaseMatcher(text: string, anchor: Anchor): (value: string)
     anchor === 'whole' ? `^${source}$` : anchor === 'start' ? `^${source}` : `${source}$`,
   );
   return (value) => expression.test(value);
+}
+
+function isSurrogate(char: string): boolean {
+  const code = char.charCodeAt(0);
+  return code >= 0xd800 && code <= 0xdfff;
 }
 
 function escapeRegExp(text: string): string {
