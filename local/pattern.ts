@@ -14,9 +14,11 @@
  * front. The conformance table `test/unit/pattern-conformance.test.ts` holds the cases, each citing
  * the user guide page or event-ruler test its answer comes from.
  *
- * Known deviation, caused by matching parsed JavaScript values instead of JSON text: an exact-match
- * number beyond EventBridge's comparable range (±5.0e9, six decimals) is compared by value here
- * and by its JSON text there (`123456789012` vs `1.23456789012e11`).
+ * Known deviations: an exact-match number beyond EventBridge's comparable range (±5.0e9, six
+ * decimals) is compared by value here and by its JSON text there (`123456789012` vs
+ * `1.23456789012e11`: this matcher sees parsed values); a number is never inside a `cidr` range
+ * (event-ruler's byte machine may compare its text with the range); the wildcard complexity of one
+ * wildcard repeated across `$or` alternatives is approximated (exact for a single sub-rule).
  */
 import { type CompiledPattern, compilePattern } from './pattern/compile.ts';
 import { flattenEvent, matchesSubRules } from './pattern/match.ts';

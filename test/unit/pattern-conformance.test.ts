@@ -65,6 +65,7 @@ describe('EventBridge pattern conformance', () => {
         if (isRejection(entry)) {
           it(`It should reject ${entry.name} (${entry.source})`, () => {
             const problems = validatePattern(entry.pattern);
+            expect(problems).not.toEqual([]);
             expect(problems.join('\n')).toContain(entry.rejected);
             expect(matchesPattern(entry.pattern as EventPattern, {})).toBe(false);
           });
