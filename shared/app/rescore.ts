@@ -73,6 +73,11 @@ export interface RescoreReport {
   readonly seconds: number;
   /** True when every segment was finished (the checkpoint then says so: a re-run does nothing). */
   readonly complete: boolean;
+  /**
+   * True when the run stopped early (`keepGoing` said so) with pages left: run again to go on.
+   * False when every segment it took reached its end, failed leads or not.
+   */
+  readonly interrupted: boolean;
   /** True when the run continued from a saved checkpoint. */
   readonly resumed: boolean;
 }
@@ -196,6 +201,7 @@ export async function runRescore(
     failed,
     seconds: (performance.now() - started) / 1000,
     complete: !stopped && failed.length === 0,
+    interrupted: stopped,
     resumed,
   };
 }

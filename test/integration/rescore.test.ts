@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Leadscore } from '#shared/app/leadscore.ts';
+import { rescoreJobInputSchema, runRescoreJobStep } from '#shared/app/rescore-job.ts';
 import { wrapDocument } from '#shared/clients/aws.ts';
 import { countRequests } from '#shared/clients/request-counter.ts';
 import { loadClientConfig, parseClientConfig } from '#shared/config/load.ts';
@@ -175,5 +176,27 @@ describe('rescore on DynamoDB Local', () => {
       expect({ ...stateOf(item), reported: null }).toEqual({ ...expected, reported: null });
     }
     client.destroy();
+  }, 240_000);
+
+  it('It should run as the deployed job does: a segment an invocation, invoked again until finished', async () => {
+    const app = await seed(await freshTable('rescore-job'));
+    const segments = 3;
+    let leads = 0;
+    for (let segment = 0; segment < segments; segment++) {
+      const input = rescoreJobInputSchema.parse({ segments, segment, maxWcuPerSecond: 3000 });
+      // An invocation out of time before its first page: nothing done, not finished.
+      const cut = await runRescoreJobStep(app, input, NOW, () => false);
+      expect(cut).toMatchObject({ segment, finished: false, leads: 0, modelVersion: '2026-12-01' });
+      let step = await runRescoreJobStep(app, input, NOW, () => true);
+      for (let again = 0; !step.finished && again < 5; again++)
+        step = await runRescoreJobStep(app, input, NOW, () => true);
+      expect(step).toMatchObject({ finished: true, failed: [] });
+      leads += step.leads;
+    }
+    expect(leads).toBe(emails.length);
+    expect(await statesOf(app)).toEqual(await statesOf(whole));
+    const bad = rescoreJobInputSchema.safeParse({ segments: 3, segment: 3 });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0]?.path).toEqual(['segment']);
   }, 240_000);
 });
