@@ -143,10 +143,13 @@ export class Integrations extends Construct {
   }
 
   private apiDestinationTarget(target: ApiDestinationTarget, deadLetterQueue: DeadLetterQueue) {
-    if (!target.endpoint.startsWith('https://')) {
-      throw new Error(
-        `integration ${target.id}: an API destination needs an https:// endpoint (${target.endpoint})`,
-      );
+    // EventBridge calls HTTPS endpoints only; http:// URLs are for local receivers.
+    const urls = [
+      target.endpoint,
+      ...(target.auth.kind === 'oauthClientCredentials' ? [target.auth.tokenUrl] : []),
+    ];
+    for (const url of urls.filter((candidate) => !candidate.startsWith('https://'))) {
+      throw new Error(`integration ${target.id}: EventBridge needs an https:// URL, not ${url}`);
     }
     const construct = pascalCase(target.id);
     const connection = new events.Connection(this, `${construct}Connection`, {

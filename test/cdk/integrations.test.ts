@@ -2,12 +2,17 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '#cdk/build-app.ts';
+import { Integrations } from '#cdk/constructs/integrations.ts';
 import { validatePattern } from '#local/pattern.ts';
 import { loadClientConfig } from '#shared/config/load.ts';
+import { parseClientConfig } from '#shared/config/parse.ts';
 import type { ClientConfig } from '#shared/config/schema.ts';
 import { type ApiDestinationTarget, integrationTargets } from '#shared/integrations/targets.ts';
 
@@ -221,6 +226,29 @@ describe('Leadscore-crm: integrations', () => {
     const errors = run.stdout.split('\n').filter((line) => /:E\d+:/.test(line));
     expect(errors).toEqual([]);
   }, 120_000);
+});
+
+describe('Integrations construct', () => {
+  it('It should refuse to deploy an API destination or a token endpoint that is not https', () => {
+    const build = (override: Record<string, unknown>) => {
+      const raw = structuredClone(config) as unknown as { integrations: Record<string, unknown>[] };
+      raw.integrations = raw.integrations.map((integration) =>
+        integration.id === 'salesforce' ? { ...integration, ...override } : integration,
+      );
+      // No bundling: the check is on the URLs.
+      const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
+      new Integrations(stack, 'Integrations', {
+        config: parseClientConfig(raw),
+        table: dynamodb.Table.fromTableName(stack, 'Table', 'leadscore-crm'),
+        bus: new events.EventBus(stack, 'Bus'),
+      });
+    };
+    expect(() => build({ instanceUrl: 'http://127.0.0.1:9/' })).toThrow(
+      'integration salesforce: EventBridge needs an https:// URL, not http://127.0.0.1:9/services/data/v62.0/sobjects/Lead/Leadscore_Id__c/*',
+    );
+    expect(() => build({ tokenUrl: 'http://127.0.0.1:9/token' })).toThrow('not http://127.0.0.1:9/token');
+    expect(() => build({})).not.toThrow();
+  });
 });
 
 describe('Leadscore-example: no integrations', () => {

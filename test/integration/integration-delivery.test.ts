@@ -27,6 +27,7 @@ const SECRETS = {
   'leadscore/crm/hubspot': { apiKey: 'Bearer pat-na1-test' },
   'leadscore/crm/salesforce': { clientId: 'sf-client', clientSecret: 'sf-secret' },
   'leadscore/crm/nurture-webhook': { signingSecret: 'whsec_nurture' },
+  'leadscore/crm/api': { username: 'leadscore', password: 'p@ss:word' },
 };
 
 describe('Integrations on the local bus', () => {
@@ -36,11 +37,13 @@ describe('Integrations on the local bus', () => {
   let salesforce: HttpReceiver;
   let token: HttpReceiver;
   let hooks: HttpReceiver;
+  let api: HttpReceiver;
   const reports: DeliveryReport[] = [];
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'leadscore-integrations-'));
-    [hubspot, salesforce, token, hooks] = await Promise.all([
+    [hubspot, salesforce, token, hooks, api] = await Promise.all([
+      startHttpReceiver(),
       startHttpReceiver(),
       startHttpReceiver(),
       startHttpReceiver(),
@@ -62,6 +65,24 @@ describe('Integrations on the local bus', () => {
       ...integration,
       ...local[String(integration.id)],
     }));
+    // A generic HTTP API: basic auth, a path parameter, fixed query and headers, a body template.
+    raw.integrations.push({
+      id: 'crm-api',
+      type: 'http',
+      events: { 'detail-type': ['Lead Disqualified'] },
+      url: `${api.url}/v2/leads/*/score`,
+      method: 'PUT',
+      pathParameters: ['{{detail.leadId}}'],
+      query: { source: 'leadscore' },
+      headers: { 'X-Client': 'crm' },
+      auth: { kind: 'basic' },
+      secret: 'leadscore/crm/api',
+      body: {
+        score: '{{detail.newScore}}',
+        note: 'Disqualified by {{detail.ruleId}}',
+        lead: { id: '{{detail.leadId}}', owner: '{{detail.owner}}', reasons: '{{detail.topReasons}}' },
+      },
+    });
     const config = parseClientConfig(raw);
     const secretsFile = join(dataDir, 'secrets.json');
     await writeFile(secretsFile, JSON.stringify(SECRETS));
@@ -88,13 +109,13 @@ describe('Integrations on the local bus', () => {
   });
 
   afterEach(() => {
-    for (const receiver of [hubspot, salesforce, hooks]) receiver.reset({ clear: true });
+    for (const receiver of [hubspot, salesforce, hooks, api]) receiver.reset({ clear: true });
     reports.length = 0;
   });
 
   afterAll(async () => {
     await bus?.close();
-    await Promise.all([hubspot, salesforce, token, hooks].map((receiver) => receiver?.close()));
+    await Promise.all([hubspot, salesforce, token, hooks, api].map((receiver) => receiver?.close()));
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -202,6 +223,34 @@ describe('Integrations on the local bus', () => {
     expect(hooks.requests.map((r) => r.status)).toEqual([500, 200]);
     const ids = new Set(hooks.requests.map((r) => r.headers['leadscore-event-id']));
     expect(ids).toEqual(new Set(['lead-5:v1:segment']));
+  });
+
+  it('It should call a generic HTTP API with basic auth, its path parameter, query, headers and templated body', async () => {
+    const crossing = crossingEvent('lead-8', 1).detail;
+    const disqualified = {
+      detailType: DETAIL_TYPES.disqualified,
+      detail: {
+        ...crossing,
+        id: 'lead-8:v1:disqualified',
+        reason: 'Works for a competitor',
+        ruleId: 'competitor',
+      },
+    };
+    put(disqualified as never);
+    await bus.whenIdle();
+
+    const [request] = await api.waitForDelivered(1);
+    expect(request?.method).toBe('PUT');
+    expect(request?.path).toBe('/v2/leads/lead-8/score?source=leadscore');
+    expect(request?.headers.authorization).toBe(
+      `Basic ${Buffer.from('leadscore:p@ss:word').toString('base64')}`,
+    );
+    expect(request?.headers['x-client']).toBe('crm');
+    expect(request?.json()).toEqual({
+      score: 105,
+      note: 'Disqualified by competitor',
+      lead: { id: 'lead-8', owner: crossing.owner, reasons: crossing.topReasons },
+    });
   });
 
   it('It should dead-letter a 404 at once and a lasting 503 after its retries, never silently', async () => {
