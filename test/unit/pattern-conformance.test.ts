@@ -10,7 +10,8 @@ import { type EventPattern, matchesPattern, validatePattern } from '#local/patte
  * EventBridge user guide page, or an event-ruler README section or test). The expected answers were
  * also checked against AWS's event-ruler itself (2.0.1), except where EventBridge documents a
  * stricter rule: numbers limited to ±5.0e9 with six decimals, the 2048-character pattern size, the
- * 1000 `$or` combinations.
+ * 1000 `$or` combinations. `combinations.json` holds generated patterns and events (operators,
+ * `$or`, dot-joined keys, nested arrays and objects) whose answers are event-ruler's.
  */
 
 type MatchCase = {
