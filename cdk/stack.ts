@@ -55,6 +55,7 @@ export class LeadscoreStack extends Stack {
       table,
       bus,
       leadUrlBase: config.notifications.leadUrlBase ?? this.api.httpApi.apiEndpoint,
+      leadLinkSecret: this.api.leadLinkSecret,
       functionsDir,
     });
     this.integrations = new Integrations(this, 'Integrations', { config, table, bus, functionsDir });

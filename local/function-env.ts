@@ -45,6 +45,9 @@ export function localFunctionEnvironment(input: LocalFunctionEnvInput): LocalFun
     LEADSCORE_DYNAMODB_ENDPOINT: input.dynamoEndpoint,
     LEADSCORE_EVENTBRIDGE_ENDPOINT: input.eventBridgeEndpoint,
     LEADSCORE_API_KEY: input.apiKey,
+    // The local stack's one secret stands in for the deployed lead-link secret: the notifiers
+    // sign lead links with a key derived from it and the lead page checks them.
+    LEADSCORE_LINK_SECRET: input.apiKey,
     LEADSCORE_OUTBOX_DIR: input.outboxDir,
     ...(input.secretsFile ? { LEADSCORE_SECRETS_FILE: input.secretsFile } : {}),
     LEAD_URL_BASE: input.leadUrlBase,

@@ -31,7 +31,13 @@ export type HttpRouteSpec =
        * answers with each form's own origins.
        */
       readonly preflight?: boolean;
-    };
+    }
+  /**
+   * Opened in a browser from a Slack message or an email: no API key, a short-lived HMAC-signed
+   * link (`shared/http/lead-link.ts`) checked by the handler, whose function is granted the
+   * stack's link secret.
+   */
+  | { readonly key: RouteKey; readonly auth: 'signedLink' };
 
 /** A rule pattern of `notificationPatterns()`: the same objects on the CDK rules and the local bus. */
 export type NotificationPatternName = keyof ReturnType<typeof notificationPatterns>;
@@ -97,6 +103,12 @@ export interface FunctionSpec {
 
 const CONSOLE_PUBLIC_REASON =
   'The sales console is static files (HTML, CSS, scripts, ECharts) with no data in them; every data request the console makes goes to an API-key route with the key the user pastes.';
+
+/** The thank-you page plain form posts are redirected to (the demo form's `redirectUrl`). */
+export const THANKS_ROUTE = 'GET /thanks.html';
+
+const THANKS_PUBLIC_REASON =
+  'The thank-you page that plain HTML form posts land on: a static page with the client’s name and no data, throttled like every route.';
 
 const FORMS_PUBLIC_REASON =
   'Form posts come from the public internet by design (PRODUCT §3.1); abuse is bounded by per-route throttling, a 64 KiB body limit, the honeypot and per-form origin checks in the handler.';
@@ -180,6 +192,22 @@ export const FUNCTIONS = [
     timeoutSeconds: 5,
     memoryMb: 256,
     assets: CONSOLE_ASSET_FILES,
+  },
+  {
+    name: 'lead-page',
+    description:
+      'Thank-you page of form posts and the lead page behind signed links in messages (no API key)',
+    trigger: {
+      kind: 'http',
+      routes: [
+        { key: THANKS_ROUTE, auth: 'public', publicReason: THANKS_PUBLIC_REASON },
+        { key: 'GET /v1/leads/{leadId}/view', auth: 'signedLink' },
+      ],
+    },
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    table: 'read',
+    bus: 'name',
   },
   {
     name: 'decay',

@@ -10,8 +10,7 @@ import { Construct } from 'constructs';
 import { resourceName, secretName } from '#cdk/names.ts';
 import type { ClientConfig } from '#shared/config/schema.ts';
 import { functionsTriggeredBy, type HttpRouteSpec, httpRoutes } from '#shared/manifest.ts';
-import { httpFunctionData } from './function-assets.ts';
-import { constructIdOf, LeadscoreFunction } from './leadscore-function.ts';
+import { constructIdOf, DOMAIN_LIST_PACKAGES, LeadscoreFunction } from './leadscore-function.ts';
 
 /** Properties of {@link Api}. */
 export interface ApiProps {
@@ -41,6 +40,11 @@ export class Api extends Construct {
   readonly httpApi: apigwv2.HttpApi;
   readonly stage: apigwv2.HttpStage;
   readonly apiKeySecret: secretsmanager.Secret;
+  /**
+   * The secret the HMAC key of signed lead links is derived from (`shared/http/lead-link.ts`):
+   * read by the functions behind `signedLink` routes and by the notifiers that sign the links.
+   */
+  readonly leadLinkSecret: secretsmanager.Secret;
   readonly functions: LeadscoreFunction[];
 
   constructor(scope: Construct, id: string, props: ApiProps) {
@@ -58,18 +62,31 @@ export class Api extends Construct {
         'The API key is shared with the client’s external systems (tracking, CRM, email webhooks); an automatic rotation would break them unannounced. Operators rotate it by hand with the systems’ owners.',
     });
 
+    this.leadLinkSecret = new secretsmanager.Secret(this, 'LeadLinkKey', {
+      secretName: secretName(config.client, 'lead-link-key'),
+      description: `Key material of the signed lead links in leadscore ${config.client} messages (never leaves AWS)`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+    });
+    Validations.of(this.leadLinkSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotating the lead link key would invalidate every link in messages already sent; links expire after three days anyway, and an operator rotates the key by hand (put-secret-value) when it may have leaked.',
+    });
+
     const built = functionsTriggeredBy('http').map((spec) => {
       const fn = new LeadscoreFunction(this, constructIdOf(spec.name), {
         config,
         spec,
         functionsDir: props.functionsDir,
-        runtimeDataPackages: httpFunctionData(spec),
+        runtimeDataPackages: DOMAIN_LIST_PACKAGES,
       })
         .bindTable(table)
         .bindBus(bus);
       // The handlers of API-key routes check the key against the secret.
       if (spec.trigger.routes.some((route) => route.auth === 'apiKey'))
         fn.bindSecret(this.apiKeySecret, 'API_KEY_SECRET_ID');
+      if (spec.trigger.routes.some((route) => route.auth === 'signedLink'))
+        fn.bindSecret(this.leadLinkSecret, 'LEAD_LINK_SECRET_ID');
       return { routes: spec.trigger.routes, fn };
     });
     this.functions = built.map(({ fn }) => fn);
@@ -116,7 +133,12 @@ export class Api extends Construct {
     if (!route) throw new Error(`no route created for ${routeKey}`);
     Validations.of(route).acknowledge({
       id: 'AwsSolutions-APIG4',
-      reason: spec.auth === 'public' ? spec.publicReason : API_KEY_REASON,
+      reason:
+        spec.auth === 'public'
+          ? spec.publicReason
+          : spec.auth === 'signedLink'
+            ? SIGNED_LINK_REASON
+            : API_KEY_REASON,
     });
     return route;
   }
@@ -149,6 +171,9 @@ export class Api extends Construct {
     return stage;
   }
 }
+
+const SIGNED_LINK_REASON =
+  'Opened from Slack and email in a browser, without the API key: the handler checks the link’s HMAC-SHA256 signature (lead id and a three-day expiry, key derived from the stack’s lead-link secret) in constant time before any read, and answers 403 otherwise.';
 
 const API_KEY_REASON =
   'HTTP APIs have no native API keys: the handler checks the x-api-key header against the stack’s Secrets Manager secret before doing anything else, and answers 401 without it.';

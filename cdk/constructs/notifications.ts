@@ -21,6 +21,8 @@ export interface NotificationsProps {
   readonly bus: events.IEventBus;
   /** Base of the lead links in messages: `notifications.leadUrlBase` or the API's URL. */
   readonly leadUrlBase: string;
+  /** The secret the notifiers derive the lead links' signing key from (`Api.leadLinkSecret`). */
+  readonly leadLinkSecret: secretsmanager.ISecret;
   readonly functionsDir?: string;
 }
 
@@ -191,7 +193,9 @@ export class Notifications extends Construct {
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
       environment: { LEAD_URL_BASE: props.leadUrlBase },
-    }).bindTable(props.table);
+    })
+      .bindTable(props.table)
+      .bindSecret(props.leadLinkSecret, 'LEAD_LINK_SECRET_ID');
     this.functions.push(fn);
     this.subscriptions.set(fn, spec.trigger.patterns);
     return fn;

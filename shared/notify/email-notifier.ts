@@ -8,12 +8,17 @@ import { parseNotificationEnvelope } from './envelope.ts';
 import { writeOutboxFile } from './outbox.ts';
 import type { DeliveryReceipt, DeliveryTarget, NotificationOutcome } from './outcome.ts';
 import { emailRecipients, routeForDetail } from './route-for-detail.ts';
-import { leadUrlFor } from './summary.ts';
+import { leadLinkOf } from './summary.ts';
 
 export interface EmailNotifierDeps {
   config: ClientConfig;
   /** Base of lead links (`LEAD_URL_BASE`). */
   leadUrlBase: string;
+  /**
+   * The signing key of lead links (`leadLinkKeyLoader`): the message links to the lead's page
+   * behind a short-lived signed URL that opens in a browser. Without it, the API's lead URL.
+   */
+  leadLinkKey?: () => Promise<Buffer>;
   dedupe: Pick<NotificationDedupe, 'once'>;
   /** SES deployed, SMTP locally; undefined locally without `LEADSCORE_SMTP_URL` (outbox only). */
   transport?: EmailTransport;
@@ -51,7 +56,7 @@ export function createEmailNotifier(deps: EmailNotifierDeps): EmailNotifier {
     const routed = { ...base, recipients: to.map(maskEmail) };
 
     const email = buildEmail(detail, detailType, {
-      leadUrl: leadUrlFor(deps.leadUrlBase, detail.leadId),
+      leadUrl: await leadLinkOf(deps, detail.leadId),
       from: settings.from,
       to,
     });

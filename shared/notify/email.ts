@@ -11,7 +11,7 @@ export interface EmailMessage {
 }
 
 export interface EmailOptions {
-  /** Link to the lead (`${LEAD_URL_BASE}/v1/leads/<leadId>`). */
+  /** Link to the lead: its signed page (`${LEAD_URL_BASE}/v1/leads/<leadId>/view?exp=…&sig=…`). */
   leadUrl: string;
   from: string;
   to: string[];

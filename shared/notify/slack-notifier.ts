@@ -8,12 +8,17 @@ import { routeForDetail } from './route-for-detail.ts';
 import { buildSlackMessage, type SlackMessage } from './slack.ts';
 import { postToSlack } from './slack-webhook.ts';
 import type { WebhookUrlResolver } from './slack-webhook-url.ts';
-import { leadUrlFor } from './summary.ts';
+import { leadLinkOf } from './summary.ts';
 
 export interface SlackNotifierDeps {
   config: ClientConfig;
   /** Base of lead links (`LEAD_URL_BASE`). */
   leadUrlBase: string;
+  /**
+   * The signing key of lead links (`leadLinkKeyLoader`): the message links to the lead's page
+   * behind a short-lived signed URL that opens in a browser. Without it, the API's lead URL.
+   */
+  leadLinkKey?: () => Promise<Buffer>;
   dedupe: Pick<NotificationDedupe, 'once'>;
   webhookUrlFor: WebhookUrlResolver;
   /** Local outbox directory (`LEADSCORE_OUTBOX_DIR`), if any. */
@@ -54,7 +59,7 @@ export function createSlackNotifier(deps: SlackNotifierDeps): SlackNotifier {
     const webhookUrl = await deps.webhookUrlFor(route);
     if (!webhookUrl && !deps.outboxDir) return { ...base, status: 'not-configured' };
     const message = buildSlackMessage(detail, detailType, {
-      leadUrl: leadUrlFor(deps.leadUrlBase, detail.leadId),
+      leadUrl: await leadLinkOf(deps, detail.leadId),
       channel: route.slackChannel,
     });
 

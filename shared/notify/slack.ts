@@ -33,7 +33,7 @@ export interface SlackMessage {
 }
 
 export interface SlackMessageOptions {
-  /** Link to the lead (`${LEAD_URL_BASE}/v1/leads/<leadId>`). */
+  /** Link to the lead: its signed page (`${LEAD_URL_BASE}/v1/leads/<leadId>/view?exp=…&sig=…`). */
   leadUrl: string;
   /** Channel chosen by routing; legacy webhooks honour it, newer ones post to their own channel. */
   channel?: string;

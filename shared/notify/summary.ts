@@ -1,4 +1,5 @@
 import { DETAIL_TYPES } from '#shared/events/contracts.ts';
+import { signedLeadUrl } from '#shared/http/lead-link.ts';
 import type { NotificationDetail, NotifyingDetailType } from './envelope.ts';
 
 /** One labelled fact about the lead, shown the same way in Slack and in email. */
@@ -59,4 +60,16 @@ export function leadFacts(detail: NotificationDetail): LeadFact[] {
 /** `https://api.example.com/v1/leads/ld_123`: the lead's page in the API, for message links. */
 export function leadUrlFor(base: string, leadId: string): string {
   return `${base.replace(/\/+$/, '')}/v1/leads/${encodeURIComponent(leadId)}`;
+}
+
+/**
+ * The link a message gives to open the lead: its signed page (`/v1/leads/<id>/view?exp=…&sig=…`,
+ * which a browser opens without the API key) when the notifier has the signing key, else the API URL.
+ */
+export async function leadLinkOf(
+  deps: { leadUrlBase: string; leadLinkKey?: () => Promise<Buffer> },
+  leadId: string,
+): Promise<string> {
+  if (!deps.leadLinkKey) return leadUrlFor(deps.leadUrlBase, leadId);
+  return signedLeadUrl(deps.leadUrlBase, leadId, await deps.leadLinkKey(), Date.now());
 }

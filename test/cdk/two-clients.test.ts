@@ -105,7 +105,10 @@ describe('a second client beside the first', () => {
   it('It should reference Slack webhook secrets the client file names instead of creating them', () => {
     const template = templateOf('referenced');
     const created = physicalNames(template).filter((n) => n.type === 'AWS::SecretsManager::Secret');
-    expect(created.map((n) => n.name)).toEqual(['leadscore/referenced/api-key']);
+    expect(created.map((n) => n.name).sort()).toEqual([
+      'leadscore/referenced/api-key',
+      'leadscore/referenced/lead-link-key',
+    ]);
     const fn = Object.values(
       template.findResources('AWS::Lambda::Function', {
         Properties: { FunctionName: 'leadscore-referenced-notify-slack' },

@@ -18,7 +18,7 @@ describe('Function manifest', () => {
     expect(new Set(keys).size).toBe(keys.length);
   });
 
-  it('It should give every public route a reason and keep every other API behind the API key', () => {
+  it('It should give every public route a reason and keep every other API behind the API key or a signed link', () => {
     for (const route of httpRoutes()) {
       if (route.auth === 'public') expect(route.publicReason.length, route.key).toBeGreaterThan(20);
     }
@@ -32,6 +32,8 @@ describe('Function manifest', () => {
       'GET /v1/accounts/{domain}': 'apiKey',
       'POST /v1/leads/{leadId}/outcome': 'apiKey',
       'DELETE /v1/leads/{leadId}': 'apiKey',
+      'GET /thanks.html': 'public',
+      'GET /v1/leads/{leadId}/view': 'signedLink',
       'GET /console': 'public',
       'GET /console/{asset}': 'public',
     });
