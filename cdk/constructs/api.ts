@@ -10,7 +10,8 @@ import { Construct } from 'constructs';
 import { resourceName, secretName } from '#cdk/names.ts';
 import type { ClientConfig } from '#shared/config/schema.ts';
 import { functionsTriggeredBy, type HttpRouteSpec, httpRoutes } from '#shared/manifest.ts';
-import { constructIdOf, DOMAIN_LIST_PACKAGES, LeadscoreFunction } from './leadscore-function.ts';
+import { httpFunctionData } from './function-assets.ts';
+import { constructIdOf, LeadscoreFunction } from './leadscore-function.ts';
 
 /** Properties of {@link Api}. */
 export interface ApiProps {
@@ -78,7 +79,7 @@ export class Api extends Construct {
         config,
         spec,
         functionsDir: props.functionsDir,
-        runtimeDataPackages: DOMAIN_LIST_PACKAGES,
+        runtimeDataPackages: httpFunctionData(spec),
       })
         .bindTable(table)
         .bindBus(bus);
