@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { findFreePort } from '#local/dynamodb-local.ts';
 import { leadIdFor } from '#shared/store/identity.ts';
 
@@ -75,6 +76,18 @@ async function postForm(email: string, jobTitle: string) {
   });
 }
 
+/**
+ * The example client under its own name (so its own table, `leadscore-console-e2e`): the e2e
+ * suites share one DynamoDB Local, and each stack relays its table's stream to its notifiers.
+ */
+function writeClientConfig(dir: string): string {
+  const config = parseYaml(readFileSync('clients/example.yaml', 'utf8'));
+  config.client = 'console-e2e';
+  const path = join(dir, 'console-e2e.yaml');
+  writeFileSync(path, stringifyYaml(config));
+  return path;
+}
+
 /** Four hot leads of one company with a month of activity, a warm one, a competitor, a gmail student. */
 async function seed() {
   const at = (daysAgo: number) => new Date(Date.now() - daysAgo * DAY).toISOString();
@@ -83,24 +96,24 @@ async function seed() {
       eventId: `${email}-pricing`,
       email,
       type: 'page_view',
-      occurredAt: at(20),
+      occurredAt: at(24),
       attributes: { url: 'https://site/pricing' },
     },
     {
       eventId: `${email}-careers`,
       email,
       type: 'page_view',
-      occurredAt: at(12),
+      occurredAt: at(16),
       attributes: { url: 'https://site/careers' },
     },
     {
       eventId: `${email}-webinar`,
       email,
       type: 'webinar_attended',
-      occurredAt: at(2),
+      occurredAt: at(6),
       attributes: { webinar: 'Q4 launch' },
     },
-    { eventId: `${email}-demo`, email, type: 'demo_request', occurredAt: at(0.01), attributes: {} },
+    { eventId: `${email}-demo`, email, type: 'demo_request', occurredAt: at(3), attributes: {} },
   ]);
   events.push(
     {
@@ -207,6 +220,7 @@ describe('The sales console in Chromium', () => {
       env: {
         ...process.env,
         PORT: String(port),
+        LEADSCORE_CLIENT: writeClientConfig(mkdtempSync(join(tmpdir(), 'leadscore-console-config-'))),
         LEADSCORE_DATA_DIR: mkdtempSync(join(tmpdir(), 'leadscore-console-')),
         LEADSCORE_API_KEY: API_KEY,
         LEADSCORE_DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
