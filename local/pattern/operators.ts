@@ -150,23 +150,20 @@ function numericBound(operator: unknown, bound: unknown): Bound | string {
   return millionths === undefined ? `numeric bounds: ${NOT_COMPARABLE}` : { operator, millionths };
 }
 
+const RANGE_ORDER =
+  'a numeric range must be a lower bound (">" or ">=") followed by an upper bound ("<" or "<=")';
+
+/** `numeric`: one comparison, or a lower then an upper bound of a non-empty range. */
 function numeric(operand: unknown, identity: string): Compiled {
   if (!Array.isArray(operand) || operand.length === 0) return NUMERIC_SHAPE;
   const first = numericBound(operand[0], operand[1]);
   if (typeof first === 'string') return first;
   if (operand.length === 2) return numericEntry(identity, [first]);
-  if (
-    !LOWER.has(first.operator) ||
-    (operand.length === 4 && typeof operand[2] === 'string' && !UPPER.has(operand[2]))
-  ) {
-    if (operand.length === 4 && typeof operand[2] === 'string' && !OPERATORS.has(operand[2])) {
-      return `unknown numeric operator ${JSON.stringify(operand[2])}`;
-    }
-    return 'a numeric range must be a lower bound (">" or ">=") followed by an upper bound ("<" or "<=")';
-  }
+  if (!LOWER.has(first.operator)) return RANGE_ORDER;
   if (operand.length !== 4) return NUMERIC_SHAPE;
   const second = numericBound(operand[2], operand[3]);
   if (typeof second === 'string') return second;
+  if (!UPPER.has(second.operator)) return RANGE_ORDER;
   if (first.millionths >= second.millionths) {
     return 'numeric range is empty: its lower bound must be less than its upper bound';
   }
