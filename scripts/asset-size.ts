@@ -24,10 +24,14 @@ export const unzippedBytes = (dir: string): number =>
 /**
  * Bytes of the asset zipped as it is uploaded: by the `zip` CLI at level 9 when installed,
  * else each file deflated (zlib raw deflate, level 9) plus zip's per-file headers and central
- * directory. `how` says which.
+ * directory. `how` says which; `zipCommand` is for tests of the estimate.
  */
-export function zippedBytes(dir: string, zipFile: string): { bytes: number; how: 'zip' | 'deflate' } {
-  const zip = spawnSync('zip', ['-q', '-r', '-X', '-9', zipFile, '.'], { cwd: dir, encoding: 'utf8' });
+export function zippedBytes(
+  dir: string,
+  zipFile: string,
+  zipCommand = 'zip',
+): { bytes: number; how: 'zip' | 'deflate' } {
+  const zip = spawnSync(zipCommand, ['-q', '-r', '-X', '-9', zipFile, '.'], { cwd: dir, encoding: 'utf8' });
   if (!zip.error && zip.status === 0) return { bytes: statSync(zipFile).size, how: 'zip' };
   if ((zip.error as NodeJS.ErrnoException | undefined)?.code !== 'ENOENT') {
     throw new Error(`zip failed for ${dir}: ${zip.stderr || zip.error?.message}`);
