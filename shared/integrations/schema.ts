@@ -41,7 +41,7 @@ const patternValues = z
  * content filters on top-level `detail` fields. The source
  * is always the client's own (`leadscore.<client>`), so a client file never names it.
  */
-export const integrationEventsSchema = z
+const integrationEventsSchema = z
   .object({
     'detail-type': detailTypeList,
     detail: z
@@ -128,7 +128,8 @@ const crmFieldMap = (what: string) =>
       `The ${what} each lead value is written to: score, segment, grade, lifecycle, modelVersion, scoredAt.`,
     );
 
-export const hubspotIntegrationSchema = z
+/** HubSpot preset: the lead values of `properties` written to the contact with the lead's email. */
+const hubspotIntegrationSchema = z
   .object({
     type: z.literal('hubspot').describe('HubSpot CRM v3: update the contact with the lead’s email.'),
     ...destination,
@@ -140,7 +141,8 @@ export const hubspotIntegrationSchema = z
   })
   .strict();
 
-export const salesforceIntegrationSchema = z
+/** Salesforce preset: the lead values of `fields` written to the Lead holding the lead's id or email. */
+const salesforceIntegrationSchema = z
   .object({
     type: z.literal('salesforce').describe('Salesforce REST: update a Lead found by an external id field.'),
     ...destination,
@@ -196,7 +198,8 @@ const authSchema = z
   ])
   .describe('How the API destination authenticates.');
 
-export const httpIntegrationSchema = z
+/** Any HTTP API through an API destination: the client writes the request and its body template. */
+const httpIntegrationSchema = z
   .object({
     type: z.literal('http').describe('Any HTTP API, through an EventBridge API destination.'),
     ...destination,
@@ -219,7 +222,8 @@ export const httpIntegrationSchema = z
   })
   .strict();
 
-export const webhookIntegrationSchema = z
+/** A generic webhook, signed by `notify-webhook` (EventBridge cannot compute an HMAC). */
+const webhookIntegrationSchema = z
   .object({
     type: z
       .literal('webhook')
@@ -233,7 +237,8 @@ export const webhookIntegrationSchema = z
   })
   .strict();
 
-export const integrationSchema = z.discriminatedUnion('type', [
+/** One integration, told apart by `type`. */
+const integrationSchema = z.discriminatedUnion('type', [
   hubspotIntegrationSchema,
   salesforceIntegrationSchema,
   httpIntegrationSchema,
@@ -284,6 +289,7 @@ function checkIntegrations(list: readonly z.infer<typeof integrationSchema>[], c
   });
 }
 
+/** The `integrations:` list of a client file (`clientConfigSchema.integrations`). */
 export const integrationsSchema = z
   .array(integrationSchema)
   .default([])

@@ -65,7 +65,7 @@ export interface SignedWebhookTarget extends TargetBase {
 export type IntegrationTarget = ApiDestinationTarget | SignedWebhookTarget;
 
 /** The default body of a signed webhook: the event's type, id and time, and the whole detail. */
-export const DEFAULT_WEBHOOK_BODY = {
+const DEFAULT_WEBHOOK_BODY = {
   type: '{{detail-type}}',
   id: '{{detail.id}}',
   time: '{{detail.time}}',
@@ -170,7 +170,7 @@ function webhook(base: TargetBase, integration: WebhookIntegration): SignedWebho
 }
 
 /** The target of one integration of `client`. */
-export function integrationTarget(client: string, integration: Integration): IntegrationTarget {
+function integrationTarget(client: string, integration: Integration): IntegrationTarget {
   const requireEmail =
     integration.type === 'hubspot' ||
     (integration.type === 'salesforce' && integration.externalIdFrom === 'email');

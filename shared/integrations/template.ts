@@ -41,10 +41,10 @@ const PATH = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 /** EventBridge reads `<name>` as a placeholder and has no escape for `<` and `>`. */
 const ANGLE_PLACEHOLDER = /<[A-Za-z0-9_.-]+>/;
 /** EventBridge's limit on `InputPathsMap` entries. */
-export const MAX_INPUT_PATHS = 100;
+const MAX_INPUT_PATHS = 100;
 
 /** Checks a placeholder path (`detail.newScore`) and returns its JSONPath (`$.detail.newScore`). */
-export function placeholderJsonPath(path: string, where: (string | number)[]): string {
+function placeholderJsonPath(path: string, where: (string | number)[]): string {
   if (!PATH.test(path)) {
     throw new TemplateError(where, `"{{${path}}}" is not a dotted path such as detail.newScore`);
   }
