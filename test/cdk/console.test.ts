@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONSOLE_ASSET_FILES } from '#shared/api/console-files.ts';
+import { consoleAsset } from '#shared/api/console-assets.ts';
+import { CONSOLE_ASSET_FILES, CONSOLE_ASSETS } from '#shared/api/console-files.ts';
 import { assetDirOf, type SynthesizedStack, synthExample } from './synth-example.ts';
 
 /**
@@ -27,6 +28,15 @@ describe('The console function of Leadscore-example', () => {
     for (const file of CONSOLE_ASSET_FILES) {
       expect(existsSync(join(assetDir, file)), file).toBe(true);
       expect(readFileSync(join(assetDir, file)).equals(readFileSync(file)), file).toBe(true);
+    }
+  });
+
+  it('It should serve each page from the asset folder as the deployed function does (from LAMBDA_TASK_ROOT)', async () => {
+    const assetDir = assetDirOf(synth, CONSOLE_FUNCTION);
+    for (const name of Object.keys(CONSOLE_ASSETS)) {
+      const response = await consoleAsset(name, undefined, assetDir);
+      expect(response.statusCode, name).toBe(200);
+      expect(response.body, name).toBe(readFileSync(CONSOLE_ASSETS[name]!, 'utf8'));
     }
   });
 
