@@ -8,6 +8,7 @@ import { Integrations } from './constructs/integrations.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { Notifications } from './constructs/notifications.ts';
 import { Outbox } from './constructs/outbox.ts';
+import { RescoreJob } from './constructs/rescore-job.ts';
 import { Storage } from './constructs/storage.ts';
 import { resourceName } from './names.ts';
 
@@ -34,6 +35,8 @@ export class LeadscoreStack extends Stack {
   readonly integrations: Integrations;
   readonly outbox: Outbox;
   readonly decay: Decay;
+  /** The deployed rescore: a state machine over the table's scan segments (PRODUCT §6.5). */
+  readonly rescore: RescoreJob;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: LeadscoreStackProps) {
@@ -61,6 +64,7 @@ export class LeadscoreStack extends Stack {
     this.integrations = new Integrations(this, 'Integrations', { config, table, bus, functionsDir });
     this.decay = new Decay(this, 'Decay', { config, table, bus, functionsDir });
     this.outbox = new Outbox(this, 'Outbox', { config, table, bus, functionsDir });
+    this.rescore = new RescoreJob(this, 'Rescore', { config, table, bus, functionsDir });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       client: config.client,
       httpApi: this.api.httpApi,
@@ -73,6 +77,7 @@ export class LeadscoreStack extends Stack {
         ...this.integrations.functions,
         this.decay.function,
         this.outbox.function,
+        this.rescore.function,
       ],
       deadLetterQueues: [
         ...this.notifications.deadLetterQueues,
@@ -91,6 +96,11 @@ export class LeadscoreStack extends Stack {
     out('ApiUrl', this.api.url, 'Base URL of the forms, events and leads API');
     out('EventBusName', this.bus.eventBusName, 'The client’s EventBridge bus (lead events in and out)');
     out('TableName', this.storage.table.tableName, 'The lead table');
+    out(
+      'RescoreStateMachineArn',
+      this.rescore.stateMachine.stateMachineArn,
+      'Rescore every lead under the deployed model: start an execution with {"segments": 16}',
+    );
     out('ApiKeySecretArn', this.api.apiKeySecret.secretArn, 'Secret holding the x-api-key value');
     const slack = this.notifications.defaultSlackSecretName;
     if (slack) out('SlackWebhookSecretName', slack, 'Secret to put the Slack incoming webhook URL in');

@@ -51,9 +51,15 @@ export const LOCAL_FUNCTIONS: readonly FunctionName[] = FUNCTIONS.filter((spec) 
   LOCAL_TRIGGERS.has(spec.trigger.kind),
 ).map((spec) => spec.name);
 
+/**
+ * Triggers with nothing to emulate: locally the CLI runs the same use case in its own process
+ * (`leadscore rescore` for the rescore job's steps).
+ */
+const RUN_BY_THE_CLI: ReadonlySet<TriggerKind> = new Set(['job']);
+
 /** Functions of the manifest whose trigger the local stack does not emulate (none today). */
 const NOT_RUN_LOCALLY: readonly FunctionName[] = FUNCTIONS.filter(
-  (spec) => !LOCAL_TRIGGERS.has(spec.trigger.kind),
+  (spec) => !LOCAL_TRIGGERS.has(spec.trigger.kind) && !RUN_BY_THE_CLI.has(spec.trigger.kind),
 ).map((spec) => spec.name);
 
 /**

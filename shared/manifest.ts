@@ -63,18 +63,30 @@ export type FunctionTrigger =
    */
   | { readonly kind: 'integration'; readonly type: 'webhook' }
   /** The lead table's DynamoDB stream. */
-  | { readonly kind: 'stream'; readonly stream: 'leadTable' };
+  | { readonly kind: 'stream'; readonly stream: 'leadTable' }
+  /**
+   * A step of a job's state machine, started by the operator (deployed). Locally the CLI runs
+   * the same use case (`leadscore rescore`), so the local stack has nothing to emulate.
+   */
+  | { readonly kind: 'job'; readonly job: 'rescore' };
 
 export type TriggerKind = FunctionTrigger['kind'];
 
 /**
- * How a function may use the lead table:
- * - `read`: get and query items and the GSIs (the read API);
- * - `readWrite`: also put, update, delete and condition-check items (ingestion, decay);
- * - `idempotency`: item reads and writes on the base table only, for the Powertools
- *   idempotency records that keep a retried notification from posting twice (PRODUCT §4.4).
+ * How a function may use the lead table, as its code does (the CDK grants exactly this,
+ * `shared/store/table-access.ts`):
+ * - `read`: get, batch-get and query items, and query `byRank` and `byAccount` (the read API);
+ * - `readLead`: get one lead item (the lead page behind a signed link);
+ * - `ingest`: get, query, put and update items of the base table, no index, no delete (forms,
+ *   events, outcomes: a lead and its events, written in one transaction);
+ * - `decay`: as `ingest`, plus querying `byDueDay` (the leads due today);
+ * - `erase`: get, query and delete items, batch deletes (erasure, PRODUCT §6.1);
+ * - `readWrite`: every item action and every index (bulk jobs);
+ * - `idempotency`: get, put, update and delete only the notifier's own records (its dedupe
+ *   partition `NOTIFY#<channel>` and the leads' delivery logs `NOTE#<leadId>`), enforced with
+ *   `dynamodb:LeadingKeys` (PRODUCT §4.4).
  */
-export type TableAccess = 'read' | 'readWrite' | 'idempotency';
+export type TableAccess = 'read' | 'readLead' | 'ingest' | 'decay' | 'erase' | 'readWrite' | 'idempotency';
 
 /**
  * How a function may use the client's bus: `publish` puts events on it; `name` only tells the
@@ -131,7 +143,7 @@ export const FUNCTIONS = [
     },
     timeoutSeconds: 10,
     memoryMb: 512,
-    table: 'readWrite',
+    table: 'ingest',
     bus: 'name',
   },
   {
@@ -140,7 +152,7 @@ export const FUNCTIONS = [
     trigger: { kind: 'http', routes: [{ key: 'POST /v1/events', auth: 'apiKey' }] },
     timeoutSeconds: 29,
     memoryMb: 1024,
-    table: 'readWrite',
+    table: 'ingest',
     bus: 'name',
   },
   {
@@ -167,7 +179,7 @@ export const FUNCTIONS = [
     trigger: { kind: 'http', routes: [{ key: 'POST /v1/leads/{leadId}/outcome', auth: 'apiKey' }] },
     timeoutSeconds: 10,
     memoryMb: 512,
-    table: 'readWrite',
+    table: 'ingest',
     bus: 'name',
   },
   {
@@ -176,7 +188,7 @@ export const FUNCTIONS = [
     trigger: { kind: 'http', routes: [{ key: 'DELETE /v1/leads/{leadId}', auth: 'apiKey' }] },
     timeoutSeconds: 29,
     memoryMb: 512,
-    table: 'readWrite',
+    table: 'erase',
     bus: 'name',
   },
   {
@@ -206,7 +218,7 @@ export const FUNCTIONS = [
     },
     timeoutSeconds: 10,
     memoryMb: 512,
-    table: 'read',
+    table: 'readLead',
     bus: 'name',
   },
   {
@@ -215,7 +227,7 @@ export const FUNCTIONS = [
     trigger: { kind: 'schedule', schedule: 'decay' },
     timeoutSeconds: 600,
     memoryMb: 1024,
-    table: 'readWrite',
+    table: 'decay',
     bus: 'name',
   },
   {
@@ -249,6 +261,16 @@ export const FUNCTIONS = [
     timeoutSeconds: 30,
     memoryMb: 512,
     bus: 'publish',
+  },
+  {
+    name: 'rescore',
+    description:
+      'Rescore job step: one scan segment refolded under the deployed model, checkpointed (Step Functions)',
+    trigger: { kind: 'job', job: 'rescore' },
+    timeoutSeconds: 900,
+    memoryMb: 1769,
+    table: 'readWrite',
+    bus: 'name',
   },
 ] as const satisfies readonly FunctionSpec[];
 
