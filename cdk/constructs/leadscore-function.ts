@@ -14,19 +14,12 @@ import { BUILT_IN_LISTS } from '#shared/config/conditions.ts';
 import type { ClientConfig } from '#shared/config/schema.ts';
 import type { FunctionName, FunctionSpec } from '#shared/manifest.ts';
 import { DOMAIN_LISTS_FOLDER, domainListUrl } from '#shared/scoring/lists.ts';
-import { GLOBAL_SECONDARY_INDEXES } from '#shared/store/table-definition.ts';
+import { notifierLeadingKeys } from '#shared/store/notification-keys.ts';
+import { TABLE_GRANTS } from '#shared/store/table-access.ts';
+import { INDEXES } from '#shared/store/table-definition.ts';
 
 /** The repository root: entries, the lock file and node_modules are found from here. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-const ITEM_READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem'];
-const ITEM_WRITE = [
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
-];
 
 /** The construct id of a function: its name in PascalCase (`notify-slack` → `NotifySlack`). */
 export const constructIdOf = (name: FunctionName): string =>
@@ -128,29 +121,38 @@ export class LeadscoreFunction extends NodejsFunction {
   }
 
   /**
-   * Lets this function use the lead table as its manifest entry says: `TABLE_NAME` plus the
-   * actions of its access, on the table and, for queries, on its named indexes (never `index/*`,
-   * never another table). Nothing for a function with no table access.
+   * Lets this function use the lead table as its manifest entry says (`TABLE_GRANTS`): `TABLE_NAME`
+   * plus the item actions of its access on the table and `Query` on the indexes it reads (never
+   * `index/*`, never another table); a notifier only on its own partitions (`dynamodb:LeadingKeys`:
+   * its dedupe records and the delivery logs). Nothing for a function with no table access.
    */
   bindTable(table: dynamodb.ITable): this {
     const access = this.spec.table;
     if (access === undefined) return this;
     this.addEnvironment('TABLE_NAME', table.tableName);
-    const indexArns = GLOBAL_SECONDARY_INDEXES.map((gsi) => `${table.tableArn}/index/${gsi.name}`);
-    if (access === 'idempotency') {
+    const grant = TABLE_GRANTS[access];
+    const ownRecords = grant.ownRecordsOnly
+      ? {
+          'ForAllValues:StringLike': {
+            'dynamodb:LeadingKeys': notifierLeadingKeys(notifierChannelOf(this.spec)),
+          },
+        }
+      : undefined;
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [...grant.actions],
+        resources: [table.tableArn],
+        conditions: ownRecords,
+      }),
+    );
+    if (grant.indexes.length > 0) {
       this.addToRolePolicy(
         new iam.PolicyStatement({
-          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-          resources: [table.tableArn],
+          actions: ['dynamodb:Query'],
+          resources: grant.indexes.map((index) => `${table.tableArn}/index/${INDEXES[index].name}`),
         }),
       );
-      return this;
     }
-    const itemActions = access === 'readWrite' ? [...ITEM_READ, ...ITEM_WRITE] : ITEM_READ;
-    this.addToRolePolicy(new iam.PolicyStatement({ actions: itemActions, resources: [table.tableArn] }));
-    this.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [table.tableArn, ...indexArns] }),
-    );
     return this;
   }
 
@@ -270,3 +272,11 @@ export const DOMAIN_LIST_PACKAGES: readonly RuntimeDataPackage[] = [
     files: BUILT_IN_LISTS.map((name) => basename(fileURLToPath(domainListUrl(name)))),
   },
 ];
+
+/** The notification channel whose records a notifier's entry may touch (its dedupe partition). */
+function notifierChannelOf(spec: FunctionSpec): string {
+  const { trigger } = spec;
+  if (trigger.kind === 'bus') return trigger.channel;
+  if (trigger.kind === 'integration') return trigger.type;
+  throw new Error(`${spec.name}: idempotency table access is for notifiers (bus or integration triggers)`);
+}

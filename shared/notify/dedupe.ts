@@ -6,14 +6,15 @@ import {
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
+import { dedupePartitionKey as notifyPartitionKey } from '#shared/store/notification-keys.ts';
 import { TABLE_KEYS } from '#shared/store/table-definition.ts';
 import type { NotifyChannel } from './outbox.ts';
 
 /** Dedupe records live a few days: longer than EventBridge's and Lambda's retry windows. */
 export const DEFAULT_DEDUPE_SECONDS = 3 * 24 * 60 * 60;
 
-/** Partition key of a channel's dedupe records: `NOTIFY#slack`, `NOTIFY#email`. */
-export const dedupePartitionKey = (channel: NotifyChannel): string => `NOTIFY#${channel}`;
+/** Partition key of a channel's dedupe records (see `shared/store/notification-keys.ts`). */
+export const dedupePartitionKey = (channel: NotifyChannel): string => notifyPartitionKey(channel);
 
 /** Prefix of the dedupe records' sort key (`event#<md5 of the event id>`). */
 export const DEDUPE_KEY_PREFIX = 'event';

@@ -18,6 +18,7 @@ import {
   type RankedPage,
   type RankedQuery,
 } from './lead-queries.ts';
+import { NOTIFICATION_LOG_PK_PREFIX, notificationLogKey } from './notification-keys.ts';
 import { type PartitionPage, scanPartitions } from './partition-scan.ts';
 import { dueDayPartitionKey, INDEXES } from './table-definition.ts';
 
@@ -58,7 +59,11 @@ type BatchRequest =
   | { PutRequest: { Item: Record<string, unknown> } }
   | { DeleteRequest: { Key: Record<string, unknown> } };
 
-/** Sort key prefix of a lead's notification log (`NOTE#<channel>#<event id>`). */
+/**
+ * Sort key prefix of a lead's notification log as it was first written, in the lead's partition
+ * (`NOTE#<channel>#<event id>`); the log is now in its own partition (`notificationLogKey`), and
+ * erasure still finds the old items.
+ */
 export const NOTIFICATION_SK_PREFIX = 'NOTE#';
 
 interface CancellationError {
@@ -220,15 +225,19 @@ export class LeadRepository {
     let deleted = 0;
     const notifications: string[] = [];
     for (const partition of [...visitors, leadId]) {
-      const keys = await this.#partitionKeys(partition);
-      for (const key of keys) {
-        if (!key.sk.startsWith(NOTIFICATION_SK_PREFIX)) continue;
-        // NOTE#<channel>#<event id>: the dedupe records go before the log that names them.
-        const eventId = key.sk.slice(NOTIFICATION_SK_PREFIX.length).split('#').slice(1).join('#');
+      const keys = await this.#partitionKeys(leadKey(partition).pk);
+      const log = await this.#partitionKeys(notificationLogKey(partition, '', '').pk);
+      for (const key of [...keys, ...log]) {
+        // The log (NOTE#<lead> / <channel>#<event id>, or NOTE#<channel>#<event id> in the lead's
+        // partition as written before): the dedupe records go before the log that names them.
+        const inLog = key.pk.startsWith(NOTIFICATION_LOG_PK_PREFIX);
+        if (!inLog && !key.sk.startsWith(NOTIFICATION_SK_PREFIX)) continue;
+        const ref = inLog ? key.sk : key.sk.slice(NOTIFICATION_SK_PREFIX.length);
+        const eventId = ref.split('#').slice(1).join('#');
         await forgetNotification(eventId);
         notifications.push(eventId);
       }
-      const others = keys.filter((k) => k.sk !== 'LEAD');
+      const others = [...keys.filter((k) => k.sk !== 'LEAD'), ...log];
       await this.#deleteKeys(others);
       deleted += others.length;
     }
@@ -238,14 +247,16 @@ export class LeadRepository {
     return { deleted, notifications };
   }
 
-  /** Records that a notification about the lead was delivered (its log, erased with it). */
+  /**
+   * Records that a notification about the lead was delivered: its log, in the partition
+   * `NOTE#<leadId>` (the only lead-keyed partition a notifier may write), erased with the lead.
+   */
   async logNotification(leadId: string, channel: string, eventId: string, at: string, expiresAt: number) {
     await this.doc.send(
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          pk: leadKey(leadId).pk,
-          sk: `${NOTIFICATION_SK_PREFIX}${channel}#${eventId}`,
+          ...notificationLogKey(leadId, channel, eventId),
           channel,
           eventId,
           at,
@@ -255,7 +266,7 @@ export class LeadRepository {
     );
   }
 
-  async #partitionKeys(leadId: string): Promise<{ pk: string; sk: string }[]> {
+  async #partitionKeys(pk: string): Promise<{ pk: string; sk: string }[]> {
     const keys: { pk: string; sk: string }[] = [];
     let cursor: Record<string, unknown> | undefined;
     do {
@@ -263,7 +274,7 @@ export class LeadRepository {
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': leadKey(leadId).pk },
+          ExpressionAttributeValues: { ':pk': pk },
           ProjectionExpression: 'pk, sk',
           ExclusiveStartKey: cursor,
         }),

@@ -215,9 +215,11 @@ describe('Leadscore-example: least privilege', () => {
     );
     expect(dynamo.length).toBeGreaterThan(0);
     for (const s of dynamo) for (const r of resourcesOf(s)) expect(JSON.stringify(r)).toContain(tableId);
+    // What each function may do, action by action, is tested in least-privilege.test.ts.
     expect(actionsOf(statementsOf('leads').find((s) => actionsOf(s).includes('dynamodb:GetItem'))!)).toEqual([
       'dynamodb:GetItem',
       'dynamodb:BatchGetItem',
+      'dynamodb:Query',
     ]);
     // Outcomes write one lead's events; erasure deletes a lead's partition in batches.
     expect(statementsOf('outcomes').flatMap(actionsOf)).toEqual(
