@@ -670,3 +670,16 @@ describe('patterns given as JSON text, as PutRule takes them', () => {
     expect(matchesPattern(cyclic as EventPattern, { a: 'x' })).toBe(false);
   });
 });
+
+describe('array-consistent matching on large events', () => {
+  it('It should decide fields spread over 30,000 array elements in one walk', () => {
+    const items = Array.from({ length: 30_000 }, (_, i) =>
+      i % 3 === 0 ? { a: 1 } : i % 3 === 1 ? { b: 1 } : { c: 1 },
+    );
+    const pattern: EventPattern = { items: { a: [1], b: [1], c: [1] } };
+    const started = performance.now();
+    expect(matchesPattern(pattern, { items })).toBe(false);
+    expect(matchesPattern(pattern, { items: [...items, { a: 1, b: 1, c: 1 }] })).toBe(true);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});
