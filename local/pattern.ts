@@ -21,7 +21,7 @@
  * wildcard repeated across `$or` alternatives is approximated (exact for a single sub-rule).
  */
 import { type CompiledPattern, compilePattern } from './pattern/compile.ts';
-import { flattenEvent, matchesSubRules } from './pattern/match.ts';
+import { matchesSubRules } from './pattern/match.ts';
 
 /** A JSON scalar: what an exact-match pattern value or an event leaf value can be. */
 export type PatternScalar = string | number | boolean | null;
@@ -117,7 +117,7 @@ function compiledFor(pattern: unknown): CompiledPattern {
  */
 export function matchesPattern(pattern: EventPattern | string, event: unknown): boolean {
   const { subRules, problems } = compiledFor(pattern);
-  return problems.length === 0 && matchesSubRules(subRules, flattenEvent(event));
+  return problems.length === 0 && matchesSubRules(subRules, event);
 }
 
 /**
