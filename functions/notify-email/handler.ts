@@ -15,7 +15,7 @@ import { createEmailNotifier } from '#shared/notify/email-notifier.ts';
 import { emailTransportFor } from '#shared/notify/email-transport.ts';
 import { leadUrlBase, parseNotifierEnv } from '#shared/notify/env.ts';
 import { reportNotifications } from '#shared/notify/reporting.ts';
-import { leadLinkKeyLoader } from '#shared/runtime/lead-link-secret.ts';
+import { configuredLeadLinkKeyLoader } from '#shared/runtime/lead-link-secret.ts';
 
 const env = parseNotifierEnv();
 const config = runtimeClientConfig();
@@ -25,7 +25,7 @@ metrics.setDefaultDimensions({ channel: 'email' });
 const notify = createEmailNotifier({
   config,
   leadUrlBase: leadUrlBase(env, config),
-  leadLinkKey: leadLinkKeyLoader(),
+  leadLinkKey: configuredLeadLinkKeyLoader(),
   dedupe: new NotificationDedupe({ tableName: env.TABLE_NAME, channel: 'email', client: dynamoClient() }),
   transport: emailTransportFor(env),
   outboxDir: env.LEADSCORE_OUTBOX_DIR,

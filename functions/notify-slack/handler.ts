@@ -14,7 +14,7 @@ import { leadUrlBase, parseNotifierEnv } from '#shared/notify/env.ts';
 import { reportNotifications } from '#shared/notify/reporting.ts';
 import { createSlackNotifier } from '#shared/notify/slack-notifier.ts';
 import { webhookUrlResolver } from '#shared/notify/slack-webhook-url.ts';
-import { leadLinkKeyLoader } from '#shared/runtime/lead-link-secret.ts';
+import { configuredLeadLinkKeyLoader } from '#shared/runtime/lead-link-secret.ts';
 
 const env = parseNotifierEnv();
 const config = runtimeClientConfig();
@@ -24,7 +24,7 @@ metrics.setDefaultDimensions({ channel: 'slack' });
 const notify = createSlackNotifier({
   config,
   leadUrlBase: leadUrlBase(env, config),
-  leadLinkKey: leadLinkKeyLoader(),
+  leadLinkKey: configuredLeadLinkKeyLoader(),
   dedupe: new NotificationDedupe({ tableName: env.TABLE_NAME, channel: 'slack', client: dynamoClient() }),
   webhookUrlFor: webhookUrlResolver(env, config),
   outboxDir: env.LEADSCORE_OUTBOX_DIR,

@@ -18,7 +18,7 @@ export interface SlackNotifierDeps {
    * The signing key of lead links (`leadLinkKeyLoader`): the message links to the lead's page
    * behind a short-lived signed URL that opens in a browser. Without it, the API's lead URL.
    */
-  leadLinkKey?: () => Promise<Buffer>;
+  leadLinkKey?: (() => Promise<Buffer>) | undefined;
   dedupe: Pick<NotificationDedupe, 'once'>;
   webhookUrlFor: WebhookUrlResolver;
   /** Local outbox directory (`LEADSCORE_OUTBOX_DIR`), if any. */

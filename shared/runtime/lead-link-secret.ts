@@ -22,3 +22,14 @@ export function leadLinkKeyLoader(env: NodeJS.ProcessEnv = process.env): () => P
     return leadLinkKey(value);
   };
 }
+
+/**
+ * For the notifiers: the loader when the function has a link secret (the stack always gives one;
+ * `test/cdk/lead-links.test.ts`), else undefined, and the message links to the API's lead URL
+ * (a notifier handler run without the stack's environment, as some tests do).
+ */
+export function configuredLeadLinkKeyLoader(
+  env: NodeJS.ProcessEnv = process.env,
+): (() => Promise<Buffer>) | undefined {
+  return env.LEADSCORE_LINK_SECRET || env.LEAD_LINK_SECRET_ID ? leadLinkKeyLoader(env) : undefined;
+}
