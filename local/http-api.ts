@@ -8,6 +8,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type ApiCors, preflightAnswer, withGatewayCors } from '#shared/http/cors.ts';
 import {
   fromHandlerResult,
   gatewayError,
@@ -30,6 +31,8 @@ export interface HttpRoute {
   functionName?: string;
   /** Lambda timeout. Default 29 s (API Gateway's integration timeout). */
   timeoutMs?: number;
+  /** Lambda memory, in the context (`memoryLimitInMB`). Default 1024. */
+  memoryLimitInMB?: number;
 }
 
 /** What `GET /health` reports: 200 when `status` is `ok`, else 503. */
@@ -64,6 +67,12 @@ export interface HttpApiOptions {
   /** API Gateway's payload limit is 10 MB; larger bodies get 413. */
   maxBodyBytes?: number;
   onRequest?: (entry: AccessLogEntry) => void;
+  /**
+   * The API's CORS configuration (`apiCors`, the object the CDK gives API Gateway): preflights
+   * are answered here and never reach a function, and answers get API Gateway's CORS headers
+   * instead of the function's, as deployed.
+   */
+  cors?: ApiCors;
 }
 
 export interface HttpApiServer {
@@ -148,6 +157,7 @@ async function invokeRoute(
     const result = await invokeHandler(handler, event, {
       functionName: route.functionName ?? defaultFunctionName(route.routeKey),
       timeoutMs: route.timeoutMs ?? DEFAULT_ROUTE_TIMEOUT_MS,
+      memoryLimitInMB: route.memoryLimitInMB,
     });
     const response = fromHandlerResult(result, requestId);
     return { response, requestId, error: response.problem };
@@ -190,6 +200,12 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApiServ
       const report = options.health?.() ?? { status: 'ok', components: {} };
       return finish(jsonResponse(report.status === 'ok' ? 200 : 503, report));
     }
+    const origin = req.headers.origin;
+    if (options.cors && method === 'OPTIONS' && origin && req.headers['access-control-request-method']) {
+      req.resume();
+      const preflight = preflightAnswer(options.cors, req.headers as Record<string, string | undefined>);
+      return finish({ ...preflight, body: Buffer.alloc(0) });
+    }
     const match = matchRoute(routes, method, rawPath);
     if (match) {
       const body = await readBody(req, maxBodyBytes);
@@ -205,6 +221,8 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApiServ
         protocol: `HTTP/${req.httpVersion}`,
       };
       const outcome = await invokeRoute(match.route, request, match);
+      if (options.cors)
+        outcome.response.headers = withGatewayCors(options.cors, origin, outcome.response.headers);
       return finish(outcome.response, {
         routeKey: match.routeKey,
         requestId: outcome.requestId,

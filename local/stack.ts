@@ -6,14 +6,15 @@
  * The functions read their environment when their module loads, so the environment contract is
  * put into `process.env` before any handler is imported: one local stack per process.
  */
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ClientConfig } from '#shared/config/schema.ts';
-import { type BusEnvelope, notificationPatterns } from '#shared/events/contracts.ts';
+import { notificationPatterns } from '#shared/events/contracts.ts';
+import { scheduledRunInput, schedulerTimeOf } from '#shared/events/scheduled-input.ts';
+import { apiCors } from '#shared/http/cors.ts';
 import { localSecretReader } from '#shared/integrations/secrets.ts';
 import {
   FUNCTIONS,
@@ -63,20 +64,23 @@ const NOT_RUN_LOCALLY: readonly FunctionName[] = FUNCTIONS.filter(
 ).map((spec) => spec.name);
 
 /**
- * The local API's routes and the function behind each: the manifest's routes, plus `OPTIONS` on
- * each `preflight` route, which the function answers with each form's own origins (on AWS the
- * API's CORS configuration answers preflights).
+ * The local API's routes and the function behind each: the manifest's routes. Preflights are
+ * answered by the local API from the API's CORS configuration (`apiCors`), as API Gateway does.
  */
-export const LOCAL_ROUTES: ReadonlyArray<{ routeKey: string; fn: FunctionName }> = httpRoutes().flatMap(
-  (route) => {
-    const served = { routeKey: route.key, fn: route.fn };
-    if (route.auth !== 'public' || !route.preflight) return [served];
-    return [served, { routeKey: `OPTIONS ${route.key.slice(route.key.indexOf(' ') + 1)}`, fn: route.fn }];
-  },
+export const LOCAL_ROUTES: ReadonlyArray<{ routeKey: string; fn: FunctionName }> = httpRoutes().map(
+  (route) => ({
+    routeKey: route.key,
+    fn: route.fn,
+  }),
 );
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const timeoutMsOf = (fn: FunctionName) => functionSpec(fn).timeoutSeconds * 1000;
+/** A function's timeout and memory as its manifest entry gives them to Lambda deployed. */
+const settingsOf = (fn: FunctionName) => ({
+  timeoutMs: timeoutMsOf(fn),
+  memoryLimitInMB: functionSpec(fn).memoryMb,
+});
 const kebabCase = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 const STOP_ORDER = ['http', 'scheduler', 'stream', 'eventBus', 'dynamodb'] as const;
 
@@ -175,21 +179,6 @@ async function loadFunctions(functionsDir: string): Promise<Partial<Record<Funct
   );
 }
 
-/** The event an EventBridge schedule rule sends to a scheduled function. */
-function scheduledEvent(client: string, schedule: string, time: Date): BusEnvelope<Record<string, never>> {
-  return {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': 'Scheduled Event',
-    source: 'aws.events',
-    account: '000000000000',
-    time: `${time.toISOString().slice(0, 19)}Z`,
-    region: 'us-east-1',
-    resources: [`arn:aws:events:us-east-1:000000000000:rule/leadscore-${client}-${schedule}`],
-    detail: {},
-  };
-}
-
 /** The form the demo page posts to (scripts/site/index.html). */
 export const DEMO_FORM_ID = 'demo-request';
 
@@ -270,7 +259,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const routes: HttpRoute[] = LOCAL_ROUTES.map(({ routeKey, fn }) => ({
       routeKey,
       functionName: functionName(fn),
-      timeoutMs: timeoutMsOf(fn),
+      ...settingsOf(fn),
       handler: () => moduleOf(fn),
     }));
     // The port first: if it is taken, say so before waiting for Java.
@@ -279,6 +268,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         port: options.port,
         routes,
         siteDir: options.siteDir ?? join(REPO_ROOT, 'scripts', 'site'),
+        // The object the CDK gives API Gateway: preflights and CORS headers as deployed.
+        cors: apiCors(config),
         health: () => ({ status: allOk() ? 'ok' : 'starting', components: { ...state } }),
         isReady: allOk,
         // API calls and failures; health probes and page assets would drown them.
@@ -348,7 +339,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       invoke: async (envelope) => {
         await invokeHandler(moduleOf(fn).handler, envelope, {
           functionName: functionName(fn),
-          timeoutMs: timeoutMsOf(fn),
+          ...settingsOf(fn),
         });
       },
     });
@@ -374,7 +365,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         if (!webhookFn) throw new LocalStackError('The manifest has no function for webhook integrations');
         await invokeHandler(moduleOf(webhookFn.name).handler, input, {
           functionName: functionName(webhookFn.name),
-          timeoutMs: timeoutMsOf(webhookFn.name),
+          ...settingsOf(webhookFn.name),
         });
       },
     })) {
@@ -394,7 +385,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         invoke: (event) =>
           invokeHandler(moduleOf(relay.name).handler, event, {
             functionName: functionName(relay.name),
-            timeoutMs: timeoutMsOf(relay.name),
+            ...settingsOf(relay.name),
           }),
         delivered: () => bus.whenIdle(),
         log,
@@ -406,9 +397,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const decay = scheduledFunction('decay');
     const runDecay = async (now: Date = new Date()) => {
-      await invokeHandler(moduleOf(decay.name).handler, scheduledEvent(client, 'decay', now), {
+      // What EventBridge Scheduler sends deployed (cdk/constructs/decay.ts): { now: <scheduled time> }.
+      await invokeHandler(moduleOf(decay.name).handler, scheduledRunInput(schedulerTimeOf(now)), {
         functionName: functionName(decay.name),
-        timeoutMs: timeoutMsOf(decay.name),
+        ...settingsOf(decay.name),
       });
     };
     const schedule = startSchedule({

@@ -25,12 +25,6 @@ export type HttpRouteSpec =
       readonly key: RouteKey;
       readonly auth: 'public';
       readonly publicReason: string;
-      /**
-       * Browsers post here cross-origin. On AWS the API's CORS configuration answers the
-       * preflight; the local API sends this path's `OPTIONS` to the function instead, which
-       * answers with each form's own origins.
-       */
-      readonly preflight?: boolean;
     }
   /**
    * Opened in a browser from a Slack message or an email: no API key, a short-lived HMAC-signed
@@ -137,7 +131,6 @@ export const FUNCTIONS = [
           key: 'POST /v1/forms/{formId}',
           auth: 'public',
           publicReason: FORMS_PUBLIC_REASON,
-          preflight: true,
         },
       ],
     },

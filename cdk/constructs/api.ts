@@ -9,6 +9,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { resourceName, secretName } from '#cdk/names.ts';
 import type { ClientConfig } from '#shared/config/schema.ts';
+import { apiCors } from '#shared/http/cors.ts';
 import { functionsTriggeredBy, type HttpRouteSpec, httpRoutes } from '#shared/manifest.ts';
 import { httpFunctionData } from './function-assets.ts';
 import { constructIdOf, LeadscoreFunction } from './leadscore-function.ts';
@@ -19,11 +20,6 @@ export interface ApiProps {
   readonly table: dynamodb.ITable;
   readonly bus: events.IEventBus;
   readonly functionsDir?: string;
-}
-
-/** Every origin any of the client's forms accepts, sorted and without duplicates. */
-export function formOrigins(config: ClientConfig): string[] {
-  return [...new Set(Object.values(config.forms).flatMap((form) => form.allowedOrigins))].sort();
 }
 
 /**
@@ -92,20 +88,18 @@ export class Api extends Construct {
     });
     this.functions = built.map(({ fn }) => fn);
 
-    const origins = formOrigins(config);
+    // One object for API Gateway and the local API (shared/http/cors.ts).
+    const cors = apiCors(config);
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
       apiName: resourceName(config.client),
       description: `leadscore ${config.displayName}: forms, events and leads`,
       createDefaultStage: false,
-      corsPreflight:
-        origins.length === 0
-          ? undefined
-          : {
-              allowOrigins: origins,
-              allowMethods: [apigwv2.CorsHttpMethod.POST],
-              allowHeaders: ['content-type'],
-              maxAge: Duration.days(1),
-            },
+      corsPreflight: cors && {
+        allowOrigins: [...cors.allowOrigins],
+        allowMethods: cors.allowMethods.map((method) => method as apigwv2.CorsHttpMethod),
+        allowHeaders: [...cors.allowHeaders],
+        maxAge: Duration.seconds(cors.maxAgeSeconds),
+      },
     });
 
     const routes = built.flatMap(({ routes, fn }) => routes.map((route) => this.route(route, fn)));

@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { toSchedulerCron } from '#cdk/cron.ts';
 import { resourceName } from '#cdk/names.ts';
 import type { ClientConfig } from '#shared/config/schema.ts';
+import { scheduledRunInput } from '#shared/events/scheduled-input.ts';
 import { scheduledFunction } from '#shared/manifest.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { DOMAIN_LIST_PACKAGES, LeadscoreFunction } from './leadscore-function.ts';
@@ -86,7 +87,9 @@ export class Decay extends Construct {
         retryAttempts: 3,
         maxEventAge: Duration.hours(6),
         // The decay handler runs for `now`: the scheduled time, not the (possibly retried) start.
-        input: scheduler.ScheduleTargetInput.fromObject({ now: scheduler.ContextAttribute.scheduledTime }),
+        input: scheduler.ScheduleTargetInput.fromObject(
+          scheduledRunInput(scheduler.ContextAttribute.scheduledTime),
+        ),
       }),
     });
   }
