@@ -34,7 +34,7 @@ export interface RescoreOptions {
    * Step Functions map, can share one rescore of a large table.
    */
   readonly only?: readonly number[];
-  /** Items a scan page examines (events included); DynamoDB's 1 MB page by default. */
+  /** Leads a page of the ranking-index scan hands over; DynamoDB's 1 MB page by default. */
   readonly pageSize?: number;
   /** Called after each page of leads. */
   readonly onProgress?: (progress: RescoreProgress) => void;
@@ -58,7 +58,10 @@ export interface RescoreChange {
 export interface RescoreReport {
   readonly modelVersion: string;
   readonly segments: number;
-  /** Lead items read in this run (anonymous visitors included). */
+  /**
+   * Leads refolded in this run. Anonymous visitors are not leads: a visitor's events are refolded
+   * under the model of the day when it is identified and merged.
+   */
   readonly leads: number;
   /** Leads written: their state under the model differs from what was stored. */
   readonly rescored: number;
@@ -135,6 +138,8 @@ export async function runRescore(
   let segmentsDone = 0;
   let stopped = false;
 
+  /** Leads this run wrote: a write can move a lead's ranking key ahead of the index scan. */
+  const written = new Set<string>();
   const worker = async (segment: number) => {
     let checkpoint: SegmentCheckpoint = { done: false, leads: 0, rescored: 0 };
     if (!options.restart) {
@@ -152,15 +157,30 @@ export async function runRescore(
       stopped = true;
       return;
     }
-    const pages = ctx.repo.leadPartitions(segment, segments, checkpoint.cursor, options.pageSize);
-    for await (const page of pages) {
+    let cursor = checkpoint.cursor;
+    for (;;) {
+      const page = await ctx.repo.leadIds(segment, segments, cursor, options.pageSize);
       let pageRescored = 0;
-      await inParallel(page.partitions, LEADS_IN_FLIGHT, async ({ lead, events }) => {
-        totals.leads++;
+      let pageLeads = 0;
+      await inParallel(page.leadIds, LEADS_IN_FLIGHT, async (leadId) => {
         try {
-          const outcome = await rescoreLead(ctx, lead, events, now, options.notify === true, budget);
+          // Written by this run already: its ranking key moved, and the index scan met it again.
+          if (written.has(leadId)) return;
+          const partition = await ctx.repo.leadPartition(leadId);
+          if (!partition) return; // erased since the index was read
+          totals.leads++;
+          pageLeads++;
+          const outcome = await rescoreLead(
+            ctx,
+            partition.lead,
+            partition.events,
+            now,
+            options.notify === true,
+            budget,
+          );
           totals.wcu += outcome.wcu;
           if (outcome.written) {
+            written.add(leadId);
             totals.rescored++;
             pageRescored++;
           } else totals.unchanged++;
@@ -170,19 +190,20 @@ export async function runRescore(
             if (changes.length < 100) changes.push(outcome.change);
           }
         } catch (error) {
-          failed.push({ leadId: lead.leadId, error: (error as Error).message ?? String(error) });
+          failed.push({ leadId, error: (error as Error).message ?? String(error) });
         }
       });
-      const cursor = page.resumeKey;
+      cursor = page.cursor;
       checkpoint = {
         ...(cursor ? { cursor } : {}),
         done: cursor === undefined,
-        leads: checkpoint.leads + page.partitions.length,
+        leads: checkpoint.leads + pageLeads,
         rescored: checkpoint.rescored + pageRescored,
       };
       await ctx.repo.saveJobCheckpoint(JOB, key(segment), checkpoint);
       options.onProgress?.({ leads: totals.leads, changed: totals.changedCount, segmentsDone, segments });
-      if (!checkpoint.done && !keepGoing()) {
+      if (checkpoint.done) break;
+      if (!keepGoing()) {
         stopped = true;
         return;
       }
