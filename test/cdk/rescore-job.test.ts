@@ -89,7 +89,7 @@ describe('Leadscore-example: the deployed rescore', () => {
       JSON.stringify(p.Properties.Roles).includes('RescoreStateMachineRole'),
     );
     const statements = (
-      machineRole?.Properties.PolicyDocument as {
+      machineRole!.Properties.PolicyDocument as {
         Statement: { Action: string | string[]; Resource: unknown }[];
       }
     ).Statement;

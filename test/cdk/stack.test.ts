@@ -196,12 +196,24 @@ describe('Leadscore-example: least privilege', () => {
       (p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
     );
 
-  it('It should grant "*" resources only where AWS requires it: X-Ray, and ListStreams for the stream', () => {
+  it('It should grant "*" resources only where AWS requires it: X-Ray, ListStreams for the stream, Step Functions logging', () => {
     const wildcard = allStatements().filter((s) => JSON.stringify(resourcesOf(s)).includes('*'));
     expect(wildcard.length).toBeGreaterThan(0);
+    // Step Functions' CloudWatch Logs delivery (the rescore state machine's logging) has no resource-level permissions.
+    const logDelivery =
+      /^logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)$/;
     for (const s of wildcard) {
+      // The rescore state machine invokes its function and that function's versions (<arn>:*).
+      if (actionsOf(s).every((a) => a === 'lambda:InvokeFunction')) {
+        expect(JSON.stringify(resourcesOf(s))).toContain('RescoreFunction');
+        continue;
+      }
       expect(resourcesOf(s)).toEqual(['*']);
-      expect(actionsOf(s).every((a) => a.startsWith('xray:') || a === 'dynamodb:ListStreams')).toBe(true);
+      expect(
+        actionsOf(s).every(
+          (a) => a.startsWith('xray:') || a === 'dynamodb:ListStreams' || logDelivery.test(a),
+        ),
+      ).toBe(true);
     }
     const listStreams = (name: string) =>
       statementsOf(name).some((s) => actionsOf(s).includes('dynamodb:ListStreams'));
@@ -320,7 +332,7 @@ describe('Leadscore-example: HTTP API', () => {
     expect(stage.DependsOn).toEqual(expect.arrayContaining(routeIds));
   });
 
-  it('It should output the API URL, bus, table, API key secret and Slack secret name', () => {
+  it('It should output the API URL, bus, table, API key secret, Slack secret name and rescore state machine', () => {
     const outputs = synth.template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual(
       [
@@ -328,6 +340,7 @@ describe('Leadscore-example: HTTP API', () => {
         'ApiUrl',
         'EmailIdentity',
         'EventBusName',
+        'RescoreStateMachineArn',
         'SlackWebhookSecretName',
         'TableName',
       ].sort(),
