@@ -111,6 +111,20 @@ export async function run(args: string[]): Promise<void> {
     const querySeconds = (performance.now() - queryStarted) / 1000;
     if (read !== generated.length) throw new Error(`read ${read} events, stored ${generated.length}`);
 
+    // Diagnostics: the one-pass scan alone (what the rescore reads), no fold and no write.
+    const scanStarted = performance.now();
+    let scannedEvents = 0;
+    await Promise.all(
+      Array.from({ length: segments }, async (_, segment) => {
+        for await (const page of current.repo.leadPartitions(segment, segments, undefined))
+          for (const partition of page.partitions) scannedEvents += partition.events.length;
+      }),
+    );
+    const scanSeconds = (performance.now() - scanStarted) / 1000;
+    console.error(
+      `rescore: the one-pass scan alone read ${scannedEvents} events in ${scanSeconds.toFixed(1)} s`,
+    );
+
     const app = Leadscore.forTable({ doc, tableName, config: candidate });
     const report = await app.rescore(now, { segments });
     if (!report.complete || report.leads !== byLead.size)

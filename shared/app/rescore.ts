@@ -34,7 +34,7 @@ export interface RescoreOptions {
    * Step Functions map, can share one rescore of a large table.
    */
   readonly only?: readonly number[];
-  /** Leads a page of the ranking-index scan hands over; DynamoDB's 1 MB page by default. */
+  /** Items a scan page examines (events included); DynamoDB's 1 MB page by default. */
   readonly pageSize?: number;
   /** Called after each page of leads. */
   readonly onProgress?: (progress: RescoreProgress) => void;
@@ -58,10 +58,7 @@ export interface RescoreChange {
 export interface RescoreReport {
   readonly modelVersion: string;
   readonly segments: number;
-  /**
-   * Leads refolded in this run. Anonymous visitors are not leads: a visitor's events are refolded
-   * under the model of the day when it is identified and merged.
-   */
+  /** Lead items read in this run (anonymous visitors included). */
   readonly leads: number;
   /** Leads written: their state under the model differs from what was stored. */
   readonly rescored: number;
@@ -138,8 +135,6 @@ export async function runRescore(
   let segmentsDone = 0;
   let stopped = false;
 
-  /** Leads this run wrote: a write can move a lead's ranking key ahead of the index scan. */
-  const written = new Set<string>();
   const worker = async (segment: number) => {
     let checkpoint: SegmentCheckpoint = { done: false, leads: 0, rescored: 0 };
     if (!options.restart) {
@@ -157,30 +152,15 @@ export async function runRescore(
       stopped = true;
       return;
     }
-    let cursor = checkpoint.cursor;
-    for (;;) {
-      const page = await ctx.repo.leadIds(segment, segments, cursor, options.pageSize);
+    const pages = ctx.repo.leadPartitions(segment, segments, checkpoint.cursor, options.pageSize);
+    for await (const page of pages) {
       let pageRescored = 0;
-      let pageLeads = 0;
-      await inParallel(page.leadIds, LEADS_IN_FLIGHT, async (leadId) => {
+      await inParallel(page.partitions, LEADS_IN_FLIGHT, async ({ lead, events }) => {
+        totals.leads++;
         try {
-          // Written by this run already: its ranking key moved, and the index scan met it again.
-          if (written.has(leadId)) return;
-          const partition = await ctx.repo.leadPartition(leadId);
-          if (!partition) return; // erased since the index was read
-          totals.leads++;
-          pageLeads++;
-          const outcome = await rescoreLead(
-            ctx,
-            partition.lead,
-            partition.events,
-            now,
-            options.notify === true,
-            budget,
-          );
+          const outcome = await rescoreLead(ctx, lead, events, now, options.notify === true, budget);
           totals.wcu += outcome.wcu;
           if (outcome.written) {
-            written.add(leadId);
             totals.rescored++;
             pageRescored++;
           } else totals.unchanged++;
@@ -190,20 +170,19 @@ export async function runRescore(
             if (changes.length < 100) changes.push(outcome.change);
           }
         } catch (error) {
-          failed.push({ leadId, error: (error as Error).message ?? String(error) });
+          failed.push({ leadId: lead.leadId, error: (error as Error).message ?? String(error) });
         }
       });
-      cursor = page.cursor;
+      const cursor = page.resumeKey;
       checkpoint = {
         ...(cursor ? { cursor } : {}),
         done: cursor === undefined,
-        leads: checkpoint.leads + pageLeads,
+        leads: checkpoint.leads + page.partitions.length,
         rescored: checkpoint.rescored + pageRescored,
       };
       await ctx.repo.saveJobCheckpoint(JOB, key(segment), checkpoint);
       options.onProgress?.({ leads: totals.leads, changed: totals.changedCount, segmentsDone, segments });
-      if (checkpoint.done) break;
-      if (!keepGoing()) {
+      if (!checkpoint.done && !keepGoing()) {
         stopped = true;
         return;
       }

@@ -19,14 +19,7 @@ import {
   type RankedQuery,
 } from './lead-queries.ts';
 import { NOTIFICATION_LOG_PK_PREFIX, notificationLogKey } from './notification-keys.ts';
-import {
-  type LeadIdPage,
-  type PartitionPage,
-  readPartition,
-  type ScannedPartition,
-  scanLeadIds,
-  scanPartitions,
-} from './partition-scan.ts';
+import { type PartitionPage, scanPartitions } from './partition-scan.ts';
 import { dueDayPartitionKey, INDEXES } from './table-definition.ts';
 
 /** The stored form of an event (raw event kept for replay, explanation and audits). */
@@ -455,20 +448,5 @@ export class LeadRepository {
     limit?: number,
   ): AsyncGenerator<PartitionPage> {
     return scanPartitions(this.doc, this.tableName, segment, totalSegments, resumeKey, limit);
-  }
-
-  /** One page of lead ids from a segment of a parallel scan of the ranking index (every lead). */
-  leadIds(
-    segment: number,
-    totalSegments: number,
-    cursor: Record<string, unknown> | undefined,
-    limit?: number,
-  ): Promise<LeadIdPage> {
-    return scanLeadIds(this.doc, this.tableName, segment, totalSegments, cursor, limit);
-  }
-
-  /** A lead's item and its own events, in one Query, read consistently; undefined if gone. */
-  leadPartition(leadId: string): Promise<ScannedPartition | undefined> {
-    return readPartition(this.doc, this.tableName, leadKey(leadId).pk);
   }
 }

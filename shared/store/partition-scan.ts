@@ -1,7 +1,6 @@
-import { type DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { EVENT_SK_PREFIX, LEAD_SK, type LeadItem } from './lead-item.ts';
 import type { EventItem } from './lead-repository.ts';
-import { INDEXES } from './table-definition.ts';
 
 /** A lead (or visitor) item with the events stored in its own partition, as one scan read them. */
 export interface ScannedPartition {
@@ -94,67 +93,4 @@ export async function* scanPartitions(
     }
     yield { partitions, scanned: page.ScannedCount ?? 0, ...(cursor ? { resumeKey } : {}) };
   } while (cursor);
-}
-
-/** A page of lead ids from one segment of a parallel scan of the ranking index. */
-export interface LeadIdPage {
-  readonly leadIds: readonly string[];
-  /** Where the segment goes on (ExclusiveStartKey); undefined when it is finished. */
-  readonly cursor?: Record<string, unknown>;
-}
-
-/**
- * One page of a parallel scan of the `byRank` index (keys only: a few dozen bytes a lead, every
- * lead of the table and no visitor, no event): the leads a job that refolds every lead works
- * through, each then read whole with `readPartition`. On DynamoDB Local a Scan of the base
- * table costs more than a Query per lead; on DynamoDB both read the same units.
- */
-export async function scanLeadIds(
-  doc: DynamoDBDocumentClient,
-  tableName: string,
-  segment: number,
-  totalSegments: number,
-  cursor: Record<string, unknown> | undefined,
-  limit?: number,
-): Promise<LeadIdPage> {
-  const page = await doc.send(
-    new ScanCommand({
-      TableName: tableName,
-      IndexName: INDEXES.byRank.name,
-      ExclusiveStartKey: cursor,
-      ...(limit !== undefined ? { Limit: limit } : {}),
-      ...(totalSegments > 1 ? { Segment: segment, TotalSegments: totalSegments } : {}),
-    }),
-  );
-  const leadIds = (page.Items ?? []).map((item) => String(item.pk).slice('LEAD#'.length));
-  return { leadIds, ...(page.LastEvaluatedKey ? { cursor: page.LastEvaluatedKey } : {}) };
-}
-
-/** A lead's partition in one Query (page by page): its item and its own events, oldest first. */
-export async function readPartition(
-  doc: DynamoDBDocumentClient,
-  tableName: string,
-  pk: string,
-): Promise<ScannedPartition | undefined> {
-  let lead: LeadItem | undefined;
-  const events: EventItem[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await doc.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ConsistentRead: true,
-        ExclusiveStartKey: cursor,
-      }),
-    );
-    for (const item of (page.Items ?? []) as Record<string, unknown>[]) {
-      const sk = item.sk as string;
-      if (sk === LEAD_SK) lead = item as unknown as LeadItem;
-      else if (sk.startsWith(EVENT_SK_PREFIX)) events.push(item as unknown as EventItem);
-    }
-    cursor = page.LastEvaluatedKey;
-  } while (cursor);
-  return lead ? { lead, events: events.sort(byEventTime) } : undefined;
 }
