@@ -162,12 +162,20 @@ export class NotificationDedupe {
     await this.#store.deleteRecord({ eventId });
   }
 
+  /** The slice of a Lambda context idempotency reads: the time a delivery may take. */
+  #outsideLambda(): Context {
+    const deadline = Date.now() + this.#waitWithoutContextMs;
+    return { getRemainingTimeInMillis: () => Math.max(1, deadline - Date.now()) } as Context;
+  }
+
   async #attempt<R extends JsonValue>(
     eventId: string,
     deliver: () => Promise<R>,
     context?: Context,
   ): Promise<DedupeOutcome<R>> {
-    if (context) this.#config.registerLambdaContext(context);
+    // Outside Lambda (a script, a test) the delivery holds its in-progress record as long as a
+    // caller without a context waits for one, so the record can expire like a Lambda's does.
+    this.#config.registerLambdaContext(context ?? this.#outsideLambda());
     let ran = false;
     const receipt = (await this.#run({ eventId }, async () => {
       ran = true;
