@@ -1,13 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { findFreePort } from '#local/dynamodb-local.ts';
 import { leadIdFor } from '#shared/store/identity.ts';
+import { launchChromium, type NpmStart, startNpmStart, waitForHealth } from '#test/support/npm-start.ts';
 
 /**
  * The sales console as sales use it, in headless Chromium against `npm start`: the ranked list
@@ -18,38 +18,16 @@ import { leadIdFor } from '#shared/store/identity.ts';
  */
 const API_KEY = 'e2e-console-key-0123456789';
 const DAY = 86_400_000;
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-];
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-let stack: ChildProcess;
+let stack: NpmStart;
 let browser: Browser;
 let baseUrl: string;
-let output = '';
 
 const HOT = ['ava', 'ben', 'cleo', 'dan'].map((name) => `${name}@northwind-console.io`);
 const WARM = 'eve@brightpath-console.io';
 const COMPETITOR = 'spy@rivalmetrics.com';
 const PERSONAL = 'jon.smith.console@gmail.com';
-
-async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (stack.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
-    const health = await fetch(`${url}/health`).catch(() => undefined);
-    if (health?.status === 200) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`the local stack was not healthy within ${timeoutMs} ms:\n${output}`);
-}
 
 const api = async (path: string, init: RequestInit = {}) => {
   const response = await fetch(`${baseUrl}${path}`, {
@@ -216,36 +194,24 @@ describe('The sales console in Chromium', () => {
   beforeAll(async () => {
     const port = await findFreePort();
     baseUrl = `http://127.0.0.1:${port}`;
-    stack = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--in-memory'], {
+    stack = startNpmStart({
+      port,
       env: {
-        ...process.env,
-        PORT: String(port),
         LEADSCORE_CLIENT: writeClientConfig(mkdtempSync(join(tmpdir(), 'leadscore-console-config-'))),
         LEADSCORE_DATA_DIR: mkdtempSync(join(tmpdir(), 'leadscore-console-')),
         LEADSCORE_API_KEY: API_KEY,
         LEADSCORE_DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    stack.stdout?.on('data', (chunk) => {
-      output += chunk;
-    });
-    stack.stderr?.on('data', (chunk) => {
-      output += chunk;
-    });
-    await waitForHealth(baseUrl, 90_000);
+    await waitForHealth(baseUrl, 90_000, stack);
     await seed();
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+    browser = await launchChromium();
     mkdirSync('test-results', { recursive: true });
   }, 150_000);
 
   afterAll(async () => {
     await browser?.close();
-    if (stack && stack.exitCode === null) {
-      const exited = new Promise((resolve) => stack.once('exit', resolve));
-      stack.kill('SIGTERM');
-      await exited;
-    }
+    await stack?.stop();
   });
 
   it('It should filter the ranked list, chart a lead from the engine, explain it, record an outcome and show its account', async () => {

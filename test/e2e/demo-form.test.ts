@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { findFreePort } from '#local/dynamodb-local.ts';
+import { launchChromium, type NpmStart, startNpmStart, waitForHealth } from '#test/support/npm-start.ts';
 
 /**
  * The new user's path through the README's first command: `npm start`, the demo page in a real
@@ -12,35 +12,11 @@ import { findFreePort } from '#local/dynamodb-local.ts';
  * exactly one Slack and one email notification in the outbox.
  */
 const API_KEY = 'e2e-test-key-0123456789';
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-];
 
-let stack: ChildProcess;
+let stack: NpmStart;
 let browser: Browser;
 let baseUrl: string;
 let dataDir: string;
-let output = '';
-
-async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (stack.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
-    try {
-      const response = await fetch(`${url}/health`);
-      if (response.status === 200) return;
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`the local stack was not healthy within ${timeoutMs} ms:\n${output}`);
-}
 
 const api = (path: string, init: RequestInit = {}) =>
   fetch(`${baseUrl}${path}`, {
@@ -75,34 +51,22 @@ describe('npm start, tried in Chromium as a new user would', () => {
     const port = await findFreePort();
     baseUrl = `http://127.0.0.1:${port}`;
     dataDir = mkdtempSync(join(tmpdir(), 'leadscore-e2e-'));
-    stack = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--in-memory'], {
+    stack = startNpmStart({
+      port,
       env: {
-        ...process.env,
-        PORT: String(port),
         LEADSCORE_DATA_DIR: dataDir,
         LEADSCORE_API_KEY: API_KEY,
         // Reuse the test run's DynamoDB Local instead of starting a second JVM.
         LEADSCORE_DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    stack.stdout?.on('data', (chunk) => {
-      output += chunk;
-    });
-    stack.stderr?.on('data', (chunk) => {
-      output += chunk;
-    });
-    await waitForHealth(baseUrl, 90_000);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+    await waitForHealth(baseUrl, 90_000, stack);
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    if (stack && stack.exitCode === null) {
-      const exited = new Promise((resolve) => stack.once('exit', resolve));
-      stack.kill('SIGTERM');
-      await exited;
-    }
+    await stack?.stop();
   });
 
   it('It should score a lead submitted through the demo form and notify once per change (fast track, then hot)', async () => {

@@ -1,14 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { findFreePort } from '#local/dynamodb-local.ts';
 import { leadIdFor } from '#shared/store/identity.ts';
+import { launchChromium, type NpmStart, startNpmStart, waitForHealth } from '#test/support/npm-start.ts';
 
 /**
  * A client's own landing page, on another origin than the API, posting the example's
@@ -17,25 +17,14 @@ import { leadIdFor } from '#shared/store/identity.ts';
  * `email` while the form maps `work_email` to email: errors must name what the page sent.
  */
 const API_KEY = 'e2e-cross-origin-key-0123456789';
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-];
 
-let stack: ChildProcess;
+let stack: NpmStart;
 let browser: Browser;
 let apiUrl: string;
 let landing: { server: Server; origin: string };
 let stranger: { server: Server; origin: string };
 let configDir: string;
 let dataDir: string;
-let output = '';
 
 /** The landing page a client builds on its own site, posting to `action`. */
 const landingPage = (action: string) => `<!doctype html>
@@ -65,17 +54,6 @@ async function startSite(action: string): Promise<{ server: Server; origin: stri
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
-async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (stack.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
-    const health = await fetch(`${url}/health`).catch(() => undefined);
-    if (health?.status === 200) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`the local stack was not healthy within ${timeoutMs} ms:\n${output}`);
 }
 
 /** The example client, with the landing page's origin allowed and its own thank-you page. */
@@ -135,34 +113,22 @@ describe('A landing page on another origin posting a form from Chromium', () => 
     stranger = await startSite(`${apiUrl}/v1/forms/demo-request`);
     configDir = mkdtempSync(join(tmpdir(), 'leadscore-cross-origin-config-'));
     dataDir = mkdtempSync(join(tmpdir(), 'leadscore-cross-origin-'));
-    stack = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--in-memory'], {
+    stack = startNpmStart({
+      port,
       env: {
-        ...process.env,
-        PORT: String(port),
         LEADSCORE_CLIENT: writeClientConfig(landing.origin),
         LEADSCORE_DATA_DIR: dataDir,
         LEADSCORE_API_KEY: API_KEY,
         LEADSCORE_DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    stack.stdout?.on('data', (chunk) => {
-      output += chunk;
-    });
-    stack.stderr?.on('data', (chunk) => {
-      output += chunk;
-    });
-    await waitForHealth(apiUrl, 90_000);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+    await waitForHealth(apiUrl, 90_000, stack);
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    if (stack && stack.exitCode === null) {
-      const exited = new Promise((resolve) => stack.once('exit', resolve));
-      stack.kill('SIGTERM');
-      await exited;
-    }
+    await stack?.stop();
     landing?.server.close();
     stranger?.server.close();
     rmSync(configDir, { recursive: true, force: true });

@@ -1,12 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { findFreePort } from '#local/dynamodb-local.ts';
 import { LEAD_LINK_TTL_SECONDS, leadLinkKey, signedLeadUrl } from '#shared/http/lead-link.ts';
+import { launchChromium, type NpmStart, startNpmStart, waitForHealth } from '#test/support/npm-start.ts';
 
 /**
  * The links deployed pages depend on, in `npm start` and a real Chromium: the demo form's
@@ -15,26 +15,12 @@ import { LEAD_LINK_TTL_SECONDS, leadLinkKey, signedLeadUrl } from '#shared/http/
  * foreign or expired link gets a 403 page with nothing of the lead on it.
  */
 const API_KEY = 'e2e-lead-link-key-0123456789';
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'];
 const SIGNED_LINK = /https?:\/\/[^\s"'<>|]+\/v1\/leads\/(ld_[\w-]+)\/view\?exp=\d+&(?:amp;)?sig=[\w-]+/;
 
-let stack: ChildProcess;
+let stack: NpmStart;
 let browser: Browser;
 let baseUrl: string;
 let dataDir: string;
-let output = '';
-
-async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (stack.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
-    try {
-      if ((await fetch(`${url}/health`)).status === 200) return;
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`the local stack was not healthy within ${timeoutMs} ms:\n${output}`);
-}
 
 const outboxFiles = (channel: 'slack' | 'email'): string[] => {
   try {
@@ -60,40 +46,28 @@ async function linkInOutbox(channel: 'slack' | 'email'): Promise<string> {
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`no ${channel} notification with a signed link in the outbox:\n${output}`);
+  throw new Error(`no ${channel} notification with a signed link in the outbox:\n${stack.output()}`);
 }
 
 beforeAll(async () => {
   const port = await findFreePort();
   baseUrl = `http://127.0.0.1:${port}`;
   dataDir = mkdtempSync(join(tmpdir(), 'leadscore-e2e-links-'));
-  stack = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--in-memory'], {
+  stack = startNpmStart({
+    port,
     env: {
-      ...process.env,
-      PORT: String(port),
       LEADSCORE_DATA_DIR: dataDir,
       LEADSCORE_API_KEY: API_KEY,
       LEADSCORE_DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  stack.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  stack.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  await waitForHealth(baseUrl, 90_000);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+  await waitForHealth(baseUrl, 90_000, stack);
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (stack && stack.exitCode === null) {
-    const exited = new Promise((resolve) => stack.once('exit', resolve));
-    stack.kill('SIGTERM');
-    await exited;
-  }
+  await stack?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
