@@ -176,7 +176,7 @@ export async function runRescore(
       const cursor = page.resumeKey;
       checkpoint = {
         ...(cursor ? { cursor } : {}),
-        done: cursor === undefined,
+        done: page.finished,
         leads: checkpoint.leads + page.partitions.length,
         rescored: checkpoint.rescored + pageRescored,
       };

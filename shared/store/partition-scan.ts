@@ -12,9 +12,12 @@ export interface ScannedPartition {
 /** A page of whole partitions and the key to resume after them. */
 export interface PartitionPage {
   readonly partitions: readonly ScannedPartition[];
+  /** The segment's last page: every partition of it was handed out. */
+  readonly finished: boolean;
   /**
-   * The key of the last item of the last whole partition handed out: a Scan resumed after it
-   * (ExclusiveStartKey) starts at the next partition. Undefined when the segment is finished.
+   * The key of the last item of the last whole partition handed out so far: a Scan resumed after
+   * it (ExclusiveStartKey) starts at the next partition. Undefined when no partition has been
+   * handed out yet (resume from the segment's start) and on the finished page.
    */
   readonly resumeKey?: Record<string, unknown>;
   /** Items DynamoDB examined for this page (what the read is billed on). */
@@ -91,6 +94,11 @@ export async function* scanPartitions(
       close(pending);
       pending = undefined;
     }
-    yield { partitions, scanned: page.ScannedCount ?? 0, ...(cursor ? { resumeKey } : {}) };
+    yield {
+      partitions,
+      scanned: page.ScannedCount ?? 0,
+      finished: cursor === undefined,
+      ...(cursor && resumeKey ? { resumeKey } : {}),
+    };
   } while (cursor);
 }

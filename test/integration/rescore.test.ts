@@ -199,4 +199,25 @@ describe('rescore on DynamoDB Local', () => {
     expect(bad.success).toBe(false);
     expect(bad.error?.issues[0]?.path).toEqual(['segment']);
   }, 240_000);
+
+  it('It should not call a segment done when it stops inside a partition longer than a page', async () => {
+    const tableName = await freshTable('rescore-long-partition');
+    const app = Leadscore.forTable({ doc: wrapDocument(testDynamoClient()), tableName, config: current });
+    const email = 'long.history@rescore-long.com';
+    for (let k = 0; k < 12; k++) {
+      const at = T0 + k * HOUR;
+      await app.ingest(
+        { eventId: `view-${k}`, email, type: 'page_view', occurredAt: at, attributes: { url: '/pricing' } },
+        at,
+      );
+    }
+    const next = Leadscore.forTable({ doc: wrapDocument(testDynamoClient()), tableName, config: candidate });
+    let pages = 0;
+    // Three items a page: the one partition (12 events and the lead) spans five pages; stop after one.
+    const cut = await next.rescore(NOW, { segments: 1, pageSize: 3, keepGoing: () => pages++ < 1 });
+    expect(cut).toMatchObject({ leads: 0, interrupted: true, complete: false });
+    const rest = await next.rescore(NOW, { segments: 1, pageSize: 3 });
+    expect(rest).toMatchObject({ leads: 1, rescored: 1, complete: true, resumed: true });
+    expect((await next.repo.getLead(leadIdFor(email)))?.modelVersion).toBe('2026-12-01');
+  }, 240_000);
 });
