@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Profile } from '#shared/scoring/types.ts';
 import { anonymousLeadIdFor } from './identity.ts';
-import { EVENT_SK_PREFIX, eventKey, type LeadItem, leadKey } from './lead-item.ts';
+import { EVENT_SK_PREFIX, eventKey, LEAD_SK, type LeadItem, leadKey } from './lead-item.ts';
 import {
   getLeadItems,
   queryAccountLeads,
@@ -237,7 +237,7 @@ export class LeadRepository {
         await forgetNotification(eventId);
         notifications.push(eventId);
       }
-      const others = [...keys.filter((k) => k.sk !== 'LEAD'), ...log];
+      const others = [...keys.filter((k) => k.sk !== LEAD_SK), ...log];
       await this.#deleteKeys(others);
       deleted += others.length;
     }
@@ -423,7 +423,7 @@ export class LeadRepository {
       new ScanCommand({
         TableName: this.tableName,
         FilterExpression: 'sk = :lead',
-        ExpressionAttributeValues: { ':lead': 'LEAD' },
+        ExpressionAttributeValues: { ':lead': LEAD_SK },
         ExclusiveStartKey: cursor,
         ...(limit !== undefined ? { Limit: limit } : {}),
         ...(totalSegments > 1 ? { Segment: segment, TotalSegments: totalSegments } : {}),
