@@ -358,7 +358,12 @@ export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-const countFormat = new Intl.NumberFormat('en-US');
+// Made on first use: building an Intl formatter loads ICU data, ~7 ms of every cold start of the
+// functions that bundle this module but never format a count.
+let countFormat: Intl.NumberFormat | undefined;
 
 /** A count with thousands separators: 2,072. */
-export const formatCount = (count: number) => countFormat.format(count);
+export const formatCount = (count: number) => {
+  countFormat ??= new Intl.NumberFormat('en-US');
+  return countFormat.format(count);
+};

@@ -1,5 +1,7 @@
-import type { z } from 'zod';
+import { formatIssues } from './issues.ts';
 import { type ClientConfig, clientConfigSchema } from './schema.ts';
+
+export { formatIssues, formatPath } from './issues.ts';
 
 /** A configuration that failed validation; `issues` lists every problem with its path. */
 export class ConfigError extends Error {
@@ -10,20 +12,6 @@ export class ConfigError extends Error {
   ) {
     super(`${source}: ${issues.length} configuration error(s)\n  ${issues.join('\n  ')}`);
   }
-}
-
-/** Formats a zod path as `model.engagement.rules[3].points`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, key) => {
-    if (typeof key === 'number') return `${out}[${key}]`;
-    const name = String(key);
-    return out === '' ? name : `${out}.${name}`;
-  }, '');
-}
-
-/** Every zod issue as `path: message`: field errors in document order, then cross-field ones. */
-export function formatIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => `${formatPath(issue.path) || '(root)'}: ${issue.message}`);
 }
 
 /**

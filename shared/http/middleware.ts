@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { formatPath } from '#shared/config/parse.ts';
+import { formatPath } from '#shared/config/issues.ts';
 import { maskEmailsIn } from '#shared/logging.ts';
 import { errorBody, HttpError, json, ValidationError } from './errors.ts';
 import { recordHandledFailure } from './handled-failures.ts';

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { formatIssues } from '#shared/config/parse.ts';
+import { formatIssues } from '#shared/config/issues.ts';
 import type { ClientConfig } from '#shared/config/schema.ts';
 
 /** Unset and empty variables are the same thing. */

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { formatIssues } from '#shared/config/parse.ts';
+import { formatIssues } from '#shared/config/issues.ts';
 import {
   DETAIL_TYPES,
   type SegmentChangedDetail,

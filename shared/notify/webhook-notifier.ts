@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
-import { formatIssues } from '#shared/config/parse.ts';
+import { formatIssues } from '#shared/config/issues.ts';
 import type { ClientConfig } from '#shared/config/schema.ts';
 import { type BusEnvelope, DETAIL_TYPES, detailSchemas } from '#shared/events/contracts.ts';
 import { applyInputTransformer } from '#shared/integrations/input-transformer.ts';
