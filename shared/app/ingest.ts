@@ -313,12 +313,19 @@ async function decide(
     outbox,
     ...(formRate ? { formRate } : target.item?.formRate ? { formRate: target.item.formRate } : {}),
   });
+  // A visitor's events stay in its partition when it is merged: one of them sent again now
+  // reaches the lead, and is a duplicate there too.
+  const visitorPartition =
+    target.kind === 'lead' && event.anonymousId && anonymousIds.includes(event.anonymousId)
+      ? anonymousLeadIdFor(event.anonymousId)
+      : undefined;
   return {
     state,
     commit: {
       event: eventItem,
       lead,
       expectedVersion: target.item?.version,
+      ...(visitorPartition ? { absentFrom: [visitorPartition] } : {}),
       ...(visitor ? { visitor: { anonymousId: visitor.anonymousId, version: visitor.version } } : {}),
     },
   };

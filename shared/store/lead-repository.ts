@@ -42,6 +42,12 @@ export interface IngestCommit {
   readonly event: EventItem;
   /** Further events of the same lead stored in the same transaction (a history import). */
   readonly moreEvents?: readonly EventItem[];
+  /**
+   * Other partitions that must not hold the event already: the merged visitor whose anonymous
+   * id the event carries, where the event may have been stored before the merge. The event is
+   * then a duplicate, as if it were in the lead's own partition.
+   */
+  readonly absentFrom?: readonly string[];
   /** The lead as it is after the event, with the outbox of events it emits; none for spam. */
   readonly lead?: LeadItem;
   /** The lead's version as read (optimistic concurrency); undefined: the lead must not exist. */
@@ -141,6 +147,15 @@ export class LeadRepository {
         Put: { TableName: this.tableName, Item: event, ConditionExpression: 'attribute_not_exists(pk)' },
       });
     }
+    for (const partition of commit.absentFrom ?? []) {
+      items.push({
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: eventKey(partition, commit.event.eventId),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+    }
     if (commit.lead) {
       items.push({
         Put: {
@@ -187,7 +202,7 @@ export class LeadRepository {
       if (e?.name === 'ConditionalCheckFailedException') return 'duplicate';
       if (e?.name !== 'TransactionCanceledException') throw error;
       const codes = (e.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
-      const events = 1 + (commit.moreEvents?.length ?? 0);
+      const events = 1 + (commit.moreEvents?.length ?? 0) + (commit.absentFrom?.length ?? 0);
       return codes.slice(0, events).includes('ConditionalCheckFailed') ? 'duplicate' : 'conflict';
     }
   }

@@ -20,15 +20,16 @@ const DELETE = 'dynamodb:DeleteItem';
 /**
  * The grants of each manifest table access, read off what the code sends (`shared/store/`, the
  * only code that talks to DynamoDB): a `TransactWriteItems` needs the actions of its parts
- * (`PutItem`, `UpdateItem`), so ingestion has no delete and no batch write; only erasure deletes.
+ * (`PutItem`, `UpdateItem`, `ConditionCheckItem`), so ingestion has no delete and no batch write; only erasure deletes.
  */
 export const TABLE_GRANTS: Readonly<Record<TableAccess, TableGrant>> = {
   // getLead, listLeads (byRank), accountScore (byAccount), the page's lead items in one BatchGetItem.
   read: { actions: [GET, 'dynamodb:BatchGetItem', QUERY], indexes: ['byRank', 'byAccount'] },
   // storedLead: one GetItem.
   readLead: { actions: [GET], indexes: [] },
-  // getLead, hasEvent, listEvents (a lead's and its visitors' partitions), commitIngest, replaceLead.
-  ingest: { actions: [GET, QUERY, PUT, UPDATE], indexes: [] },
+  // getLead, hasEvent, listEvents (a lead's and its visitors' partitions), commitIngest (whose
+  // transaction checks that a merged visitor's partition does not hold the event), replaceLead.
+  ingest: { actions: [GET, QUERY, PUT, UPDATE, 'dynamodb:ConditionCheckItem'], indexes: [] },
   // dueLeads (byDueDay), then as ingestion: replaceLead, checkpoints.
   decay: { actions: [GET, QUERY, PUT, UPDATE], indexes: ['byDueDay'] },
   // eraseLead: the partitions' keys, BatchWriteItem deletes; the dedupe records' DeleteItem.

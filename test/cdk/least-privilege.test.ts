@@ -42,10 +42,11 @@ beforeAll(() => {
 afterAll(() => synth?.cleanup());
 
 describe('Leadscore-example: table access as the code uses it', () => {
-  it('It should let the ingest functions get, query, put and update items, with no delete, batch write or index', () => {
+  it('It should let the ingest functions get, query, put, update and condition-check items, with no delete, batch write or index', () => {
     for (const name of ['forms', 'events', 'outcomes']) {
       const statements = tableStatementsOf(name);
       expect(actionsOf(statements), name).toEqual([
+        'dynamodb:ConditionCheckItem',
         'dynamodb:GetItem',
         'dynamodb:PutItem',
         'dynamodb:Query',

@@ -269,6 +269,11 @@ describe('DELETE /v1/leads/{leadId}', () => {
     const again = await invoke(erase, deleteRequest(leadId));
     expect(again.statusCode).toBe(200);
     expect(again.json).toMatchObject({ deleted: 0 });
+
+    // Nothing of the lead is remembered: the same events sent again make a new lead, and are
+    // not answered as duplicates of erased ones.
+    expect(await seedLead('fay@erase-me.com')).toBe(leadId);
+    expect((await invoke(leads, leadsRequest(harness.apiKey, { leadId }))).statusCode).toBe(200);
     client.destroy();
   }, 240_000);
 });

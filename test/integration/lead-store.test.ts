@@ -123,6 +123,21 @@ describe('LeadStore on DynamoDB Local', () => {
     expect(later).toMatchObject({ status: 'accepted', leadId: leadIdFor(email) });
     const anon = await store.repo.getLead(anonymousLeadIdFor(anonymousId));
     expect(anon?.mergedInto).toBe(leadIdFor(email));
+
+    // A visitor's event delivered again after the merge, anonymous as before or now with the
+    // email, is a duplicate: it is stored in the visitor's partition, not stored a second time.
+    const before = await store.repo.getLead(leadIdFor(email));
+    for (const resent of [
+      { ...pricingView('x', 1), email: undefined, anonymousId, eventId: 'anon-1' },
+      { ...pricingView(email, 2), anonymousId, eventId: 'anon-2' },
+    ] as IngestEvent[]) {
+      expect(await store.ingest(resent, T0 + 120 * MIN)).toMatchObject({
+        status: 'duplicate',
+        leadId: leadIdFor(email),
+      });
+    }
+    expect(await store.storedEvents(leadIdFor(email), [anonymousId])).toHaveLength(5);
+    expect((await store.repo.getLead(leadIdFor(email)))?.version).toBe(before?.version);
   });
 
   it('It should publish threshold and segment events once the lead is hot', async () => {
