@@ -2,18 +2,11 @@ import type { ClientConfig } from '#shared/config/schema.ts';
 import { DETAIL_TYPES, type OutgoingEvent } from '#shared/events/contracts.ts';
 import { explain, topReasons } from '#shared/scoring/explain.ts';
 import type { CompiledModel } from '#shared/scoring/model.ts';
+import { displayName } from '#shared/scoring/profile.ts';
 import type { ChosenRoute } from '#shared/scoring/routing.ts';
 import type { LeadState, ScoreChanges } from '#shared/scoring/types.ts';
 
 const round = (n: number) => Math.round(n * 100) / 100;
-
-/** The lead's display name from its profile, or null. */
-export function displayName(state: LeadState): string | null {
-  const { firstName, lastName, fullName } = state.profile;
-  const name = [firstName, lastName].filter((v) => typeof v === 'string' && v.trim() !== '').join(' ');
-  if (name) return name;
-  return typeof fullName === 'string' && fullName.trim() !== '' ? fullName : null;
-}
 
 /**
  * Turns the engine's changes into the events of PRODUCT §4.1. Each event's `id` is derived from
@@ -45,7 +38,7 @@ export function outgoingEvents(args: {
     changeId: `${state.leadId}:v${version}`,
     leadId: state.leadId,
     email,
-    name: displayName(state),
+    name: displayName(state.profile),
     company,
     oldScore: round(changes.scoreBefore),
     newScore: round(changes.scoreAfter),

@@ -42,6 +42,19 @@ const KNOWN_FIELDS: ReadonlySet<string> = new Set<string>([
 
 const isCustom = (field: string) => !KNOWN_FIELDS.has(field);
 
+const text = (value: ProfileValue | undefined) =>
+  typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+
+/**
+ * A lead's name as sales reads it: first and last name, else the full name a form sent
+ * (`full_name` → `fullName`), else null. One definition for the lead item, its API and the
+ * events and messages about it.
+ */
+export function displayName(profile: Readonly<Profile>): string | null {
+  const name = [text(profile.firstName), text(profile.lastName)].filter(Boolean).join(' ');
+  return name || text(profile.fullName) || null;
+}
+
 /** Characters JSON.stringify escapes in a string (else its JSON is the string in quotes). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON escapes
 const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;

@@ -1,6 +1,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { OutgoingEvent } from '#shared/events/contracts.ts';
 import { isFreeOrDisposableDomain } from '#shared/scoring/lists.ts';
+import { displayName } from '#shared/scoring/profile.ts';
 import type { ChosenRoute } from '#shared/scoring/routing.ts';
 import type { LeadState } from '#shared/scoring/types.ts';
 import { encodeOutbox } from './outbox.ts';
@@ -80,9 +81,7 @@ export function toLeadItem(args: {
   const { state, kind, version, route, nextChangeAt, now } = args;
   const email = typeof state.profile.email === 'string' ? state.profile.email : undefined;
   const company = typeof state.profile.company === 'string' ? state.profile.company : undefined;
-  const first = state.profile.firstName;
-  const last = state.profile.lastName;
-  const name = [first, last].filter((v) => typeof v === 'string' && v !== '').join(' ') || undefined;
+  const name = displayName(state.profile);
   const { reported } = state;
   if (reported.segment === null || reported.grade === null)
     throw new Error(`lead ${state.leadId} is stored before it was observed`);

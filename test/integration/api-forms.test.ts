@@ -97,6 +97,8 @@ describe('POST /v1/forms/{formId}: the three body encodings', () => {
     expect(response.headers.location).toBe('/thanks.html');
     const lead = await getLead(leadIdFor(email));
     expect(lead.profile).toMatchObject({ email, jobTitle: 'Head of Data', fullName: 'Ada Lovelace' });
+    // The form sent a full name only: that is the lead's name in the API and the console.
+    expect(lead.name).toBe('Ada Lovelace');
   });
 
   it('It should answer a fetch() JSON post with 200 {status, leadId}', async () => {
