@@ -40,6 +40,13 @@ export interface DecayReport {
 export interface DecayOptions {
   /** Stop before this returns false (e.g. the Lambda's remaining time); the rest stays due. */
   readonly keepGoing?: () => boolean;
+  /**
+   * The real time of the run (default: the clock), when `now` is simulated (`decay --now` a
+   * later day). Leads are written at real times and fall due after their write, so a first run
+   * looks back from the earlier of the two: a first run for a day two months ahead still finds
+   * the leads that fell due before then.
+   */
+  readonly wallClock?: number;
 }
 
 const dayOf = (t: number) => new Date(t).toISOString().slice(0, 10);
@@ -112,7 +119,9 @@ export async function runDecay(
   now: number,
   options: DecayOptions = {},
 ): Promise<DecayReport> {
-  const fromDay = (await ctx.repo.decayCheckpoint()) ?? dayOf(now - FIRST_RUN_LOOKBACK_DAYS * DAY_MS);
+  const lookbackFrom = Math.min(now, options.wallClock ?? Date.now());
+  const fromDay =
+    (await ctx.repo.decayCheckpoint()) ?? dayOf(lookbackFrom - FIRST_RUN_LOOKBACK_DAYS * DAY_MS);
   const today = dayOf(now);
   // A manual run for an earlier --now starts at that day, not at a later checkpoint.
   const days = daysBetween([fromDay, today].sort()[0]!, today);

@@ -48,6 +48,7 @@ const getLead = async (leadId: string) => {
   const response = await invoke(leads, leadsRequest(harness.apiKey, { leadId }));
   expect(response.statusCode).toBe(200);
   return response.json as {
+    name: string | null;
     profile: Record<string, unknown>;
     segment: string;
     disqualified: { ruleId: string } | null;

@@ -147,4 +147,36 @@ describe('decay job on DynamoDB Local', () => {
     expect(second.complete).toBe(true);
     expect(second.itemsWritten).toBe(1);
   });
+
+  it('It should find, on a first run two months ahead, the leads that fell due in between', async () => {
+    const table = await freshTable('decay-first-run');
+    const first = Leadscore.forTable({ doc: wrapDocument(testDynamoClient()), tableName: table, config });
+    const email = 'far-ahead@decayco.com';
+    const profile = { email, company: 'DecayCo', jobTitle: 'VP Sales', industry: 'software', employees: 500 };
+    await first.ingest(
+      {
+        eventId: 'far-f',
+        email,
+        type: 'form_submit',
+        occurredAt: T0,
+        attributes: { formId: 'newsletter' },
+        profile,
+      },
+      T0,
+    );
+    for (let k = 0; k < 3; k++)
+      await first.ingest(
+        { eventId: `far-w-${k}`, email, type: 'webinar_attended', occurredAt: T0 + k, attributes: {} },
+        T0 + k,
+      );
+    const item = await first.repo.getLead(leadIdFor(email));
+    // Due within the month: more than 31 days before a run 60 days ahead.
+    expect(Date.parse(item!.nextChangeAt!)).toBeLessThan(T0 + 29 * DAY);
+    const now = T0 + 60 * DAY;
+    const report = await first.decay(now, { wallClock: T0 + 3 });
+    expect(report.days[0]).toBe(new Date(T0 - 31 * DAY).toISOString().slice(0, 10));
+    expect(report.changed.map((c) => c.leadId)).toEqual([leadIdFor(email)]);
+    const after = stateOf((await first.repo.getLead(leadIdFor(email)))!);
+    expect(observe(after, first.model, now).changes.segmentChange).toBeNull();
+  });
 });
