@@ -64,7 +64,12 @@ const profileArb = fc.record({
   source: fc.constantFrom('google-ads', 'referral', 'website'),
 });
 
-/** A history: a profile on the first event, then events at increasing times over ~4 months. */
+/**
+ * A history: a profile on the first event, then events at non-decreasing times over ~4 months,
+ * in the engine's event order. Events at the same instant are ordered by id, so ids are padded
+ * (`e09` before `e10`): with `e9` and `e10`, the array's order was not the engine's and folding
+ * it one event at a time met a "late" event (found by seed 1869692271).
+ */
 const historyArb = fc
   .tuple(
     profileArb,
@@ -75,7 +80,7 @@ const historyArb = fc
     return items.map(([e, gap], i): ScoringEvent => {
       t += gap;
       return {
-        id: `e${i}`,
+        id: `e${String(i).padStart(2, '0')}`,
         type: e.type,
         occurredAt: t,
         attributes: e.attributes,
