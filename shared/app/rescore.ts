@@ -4,6 +4,7 @@ import type { CompiledModel } from '#shared/scoring/model.ts';
 import type { LeadState } from '#shared/scoring/types.ts';
 import { type LeadItem, stateOf } from '#shared/store/lead-item.ts';
 import type { EventItem, LeadRepository } from '#shared/store/lead-repository.ts';
+import { slicesOf } from '#shared/store/partition-scan.ts';
 import { writtenBack } from './decay.ts';
 import { scannedEventsOf, storedEventsOf } from './ingest.ts';
 
@@ -127,7 +128,6 @@ export async function runRescore(
   const segments = options.segments ?? 4;
   const budget = new WriteBudget(options.maxWcuPerSecond);
   const keepGoing = options.keepGoing ?? (() => true);
-  const key = (segment: number) => `${ctx.model.version}#${segment}/${segments}`;
   const totals = { leads: 0, rescored: 0, unchanged: 0, changedCount: 0, eventsEmitted: 0, wcu: 0 };
   const changes: RescoreChange[] = [];
   const failed: { leadId: string; error: string }[] = [];
@@ -135,24 +135,20 @@ export async function runRescore(
   let segmentsDone = 0;
   let stopped = false;
 
-  const worker = async (segment: number) => {
+  /** One slice of a worker's segment: scanned from its checkpoint to its end. */
+  const slice = async (scanSegment: number, totalSegments: number): Promise<'done' | 'stopped'> => {
+    const key = `${ctx.model.version}#${scanSegment}/${totalSegments}`;
     let checkpoint: SegmentCheckpoint = { done: false, leads: 0, rescored: 0 };
     if (!options.restart) {
-      const saved = await ctx.repo.jobCheckpoint<SegmentCheckpoint>(JOB, key(segment));
+      const saved = await ctx.repo.jobCheckpoint<SegmentCheckpoint>(JOB, key);
       if (saved) {
         checkpoint = saved;
         resumed = true;
       }
     }
-    if (checkpoint.done) {
-      segmentsDone++;
-      return;
-    }
-    if (!keepGoing()) {
-      stopped = true;
-      return;
-    }
-    const pages = ctx.repo.leadPartitions(segment, segments, checkpoint.cursor, options.pageSize);
+    if (checkpoint.done) return 'done';
+    if (!keepGoing()) return 'stopped';
+    const pages = ctx.repo.leadPartitions(scanSegment, totalSegments, checkpoint.cursor, options.pageSize);
     for await (const page of pages) {
       let pageRescored = 0;
       await inParallel(page.partitions, LEADS_IN_FLIGHT, async ({ lead, events }) => {
@@ -180,9 +176,16 @@ export async function runRescore(
         leads: checkpoint.leads + page.partitions.length,
         rescored: checkpoint.rescored + pageRescored,
       };
-      await ctx.repo.saveJobCheckpoint(JOB, key(segment), checkpoint);
+      await ctx.repo.saveJobCheckpoint(JOB, key, checkpoint);
       options.onProgress?.({ leads: totals.leads, changed: totals.changedCount, segmentsDone, segments });
-      if (!checkpoint.done && !keepGoing()) {
+      if (!checkpoint.done && !keepGoing()) return 'stopped';
+    }
+    return 'done';
+  };
+
+  const worker = async (segment: number) => {
+    for (const { scanSegment, totalSegments } of slicesOf(segment, segments)) {
+      if ((await slice(scanSegment, totalSegments)) === 'stopped') {
         stopped = true;
         return;
       }
