@@ -357,4 +357,35 @@ describe('The sales console in Chromium', () => {
     expect(problems).toEqual([]);
     await page.close();
   }, 90_000);
+
+  it('It should say how many older events the activity list leaves out, while the chart covers them', async () => {
+    const email = 'busy@longtail-console.io';
+    const start = Date.now() - 30 * DAY;
+    const views = Array.from({ length: 505 }, (_, i) => ({
+      eventId: `busy-${i}`,
+      email,
+      type: 'page_view',
+      occurredAt: new Date(start + i * 3_600_000).toISOString(),
+      attributes: { url: `https://site/docs/${i}` },
+    }));
+    for (let i = 0; i < views.length; i += 250)
+      await api('/v1/events', { method: 'POST', body: JSON.stringify({ events: views.slice(i, i + 250) }) });
+    const page = await browser.newPage();
+    const problems = watchForErrors(page);
+    await connect(page);
+    await page.goto(`${baseUrl}/console/index.html#/lead/${leadIdFor(email)}`);
+    await waitForChart(page);
+    expect(await page.locator('#timeline > li').count()).toBe(500);
+    await expect
+      .poll(() => page.textContent('#timeline-omitted'))
+      .toBe('5 older events are not listed; the chart includes them.');
+    expect(await page.isVisible('#timeline-omitted')).toBe(true);
+    // A lead with a short history has no such note.
+    await page.goto(`${baseUrl}/console/index.html#/lead/${leadIdFor(HOT[0]!)}`);
+    await waitForChart(page);
+    await page.waitForFunction(() => document.querySelectorAll('#timeline > li').length < 500);
+    expect(await page.isVisible('#timeline-omitted')).toBe(false);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 90_000);
 });

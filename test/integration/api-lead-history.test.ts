@@ -255,3 +255,43 @@ describe('GET /v1/leads after a decay run for a future instant', () => {
     expect(Date.parse((await history(leadId)).to)).toBe(future);
   });
 });
+
+// Last: its lead would change the listings counted above.
+describe('GET /v1/leads/{leadId}/history of a long history', () => {
+  it('It should list the newest `markers` events, count the older ones, and bound what each shows of its attributes', async () => {
+    const email = 'long-history@northwind-history.io';
+    const now = Date.now();
+    const big = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`a${i}`, 'x'.repeat(2000)]));
+    await postEvents(
+      Array.from({ length: 6 }, (_, i) => ({
+        eventId: `${email}-${i}`,
+        email,
+        type: 'page_view',
+        occurredAt: new Date(now - (6 - i) * DAY).toISOString(),
+        attributes: i === 5 ? { url: 'https://site/pricing', ...big } : { url: `https://site/p${i}` },
+      })),
+    );
+    const leadId = leadIdFor(email);
+    const all = await history(leadId);
+    expect(all.markers).toHaveLength(6);
+    expect(all).toMatchObject({ markersOmitted: 0 });
+    const newest = await history(leadId, { markers: '2' });
+    expect(newest.markers.map((m) => m.eventId)).toEqual([`${email}-4`, `${email}-5`]);
+    expect(newest).toMatchObject({ markersOmitted: 4 });
+    // The line still covers every event.
+    expect(newest.points[0]!.at).toBe(all.points[0]!.at);
+    const [plain, heavy] = newest.markers as [
+      Marker & { attributesTrimmed?: true },
+      Marker & { attributesTrimmed?: true },
+    ];
+    expect(plain.attributes).toEqual({ url: 'https://site/p4' });
+    expect(plain.attributesTrimmed).toBeUndefined();
+    // The first 20 names in code-point order (stored attributes keep no order).
+    expect(Object.keys(heavy.attributes)).toEqual(['url', ...Object.keys(big)].sort().slice(0, 20));
+    expect(heavy.attributes.a0).toBe(`${'x'.repeat(199)}…`);
+    expect(heavy.attributesTrimmed).toBe(true);
+    const bad = await invoke(leads, historyRequest(leadId, { markers: '0' }));
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.stringify(bad.json)).toContain('"field":"markers"');
+  });
+});

@@ -151,6 +151,11 @@ export async function showLead(leadId) {
   showExplanation(lead);
   showOutcomes(lead);
   $('timeline').replaceChildren(...[...history.markers].reverse().map(timelineItem));
+  const omitted = $('timeline-omitted');
+  omitted.hidden = !(history.markersOmitted > 0);
+  omitted.textContent = omitted.hidden
+    ? ''
+    : `${history.markersOmitted} older events are not listed; the chart includes them.`;
   say('');
   drawScoreChart($('score-chart'), history);
 }
