@@ -21,6 +21,9 @@ import { INDEXES } from '#shared/store/table-definition.ts';
 /** The repository root: entries, the lock file and node_modules are found from here. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+/** The module that validates a function's config when it runs from source (see `bundlingFor`). */
+const RUNTIME_VALIDATION_MODULE = '#shared/config/runtime-validation.ts';
+
 /** The construct id of a function: its name in PascalCase (`notify-slack` → `NotifySlack`). */
 export const constructIdOf = (name: FunctionName): string =>
   name.replace(/(^|-)([a-z])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
@@ -224,6 +227,11 @@ function bundlingFor(
     externalModules: ['nodemailer'],
     forceDockerBundling: false,
     define: { 'process.env.LEADSCORE_CLIENT_CONFIG': JSON.stringify(JSON.stringify(config)) },
+    // The config defined in was validated by this synth: the bundle does not validate it again
+    // (shared/config/validated-at-synth.ts), so it holds no config schema.
+    esbuildArgs: {
+      '--alias': `${RUNTIME_VALIDATION_MODULE}=${join(PROJECT_ROOT, 'shared/config/validated-at-synth.ts')}`,
+    },
     commandHooks: {
       beforeBundling: () => [],
       beforeInstall: () => [],

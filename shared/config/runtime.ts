@@ -1,18 +1,16 @@
+import { validateRuntimeConfig } from '#shared/config/runtime-validation.ts';
 import type { ClientConfig } from './schema.ts';
 
 let cached: ClientConfig | undefined;
 
 /**
- * The client configuration a function runs with: the output of `loadClientConfig`, already
- * validated, as JSON. Deployed, the CDK validates the client file at synth and bundles the result
- * into the code as `process.env.LEADSCORE_CLIENT_CONFIG` (an esbuild define, so no size-limited
- * environment variable and no file read); the local runtime sets the same variable from the same
- * function. Functions never parse YAML, so the YAML parser stays out of their bundles.
- *
- * It is not validated again here: the validated config is a fixed point of the schema
- * (`test/unit/config-runtime.test.ts` checks every client file), so a second pass could only
- * repeat the first, and building and running the schema was a fifth of a cold start
- * (`npm run bench -- coldstart`). The function's bundle holds no config schema.
+ * The client configuration a function runs with. Deployed, the CDK validates the client file at
+ * synth and bundles the result into the code as `process.env.LEADSCORE_CLIENT_CONFIG` (an esbuild
+ * define, so no size-limited environment variable and no file read), and the bundle trusts it
+ * (`validated-at-synth.ts`); run from source, the same variable is validated here
+ * (`runtime-validation.ts`): the local runtime sets it from `loadClientConfig`, a test from
+ * whatever it wants to run. Functions never parse YAML, so the YAML parser stays out of their
+ * bundles.
  */
 export function runtimeClientConfig(): ClientConfig {
   if (cached) return cached;
@@ -20,11 +18,7 @@ export function runtimeClientConfig(): ClientConfig {
   if (!inline) {
     throw new Error('No client configuration: set LEADSCORE_CLIENT_CONFIG (the validated config as JSON)');
   }
-  const config = JSON.parse(inline) as ClientConfig;
-  if (typeof config !== 'object' || config === null || typeof config.client !== 'string') {
-    throw new Error('LEADSCORE_CLIENT_CONFIG is not a client configuration (no "client" name)');
-  }
-  cached = config;
+  cached = validateRuntimeConfig(JSON.parse(inline));
   return cached;
 }
 

@@ -382,6 +382,10 @@ describe('Leadscore-example: functions', () => {
       expect(bundle.startsWith('import { createRequire }')).toBe(true);
       expect(bundle).not.toMatch(/from\s*"@aws-sdk\//);
       expect(bundle).toContain('DynamoDB_20120810');
+      // The config was validated by this synth: the bundle holds no config schema to run again
+      // (its messages would be in it).
+      expect(bundle, name).not.toContain('unknown time zone');
+      expect(bundle, name).not.toContain('configuration error(s)');
     }
   });
 

@@ -2,8 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadClientConfig, parseClientConfig, parseClientConfigText } from '#shared/config/load.ts';
+import { ConfigError } from '#shared/config/parse.ts';
 import { runtimeClientConfig, setRuntimeClientConfig } from '#shared/config/runtime.ts';
 import type { ClientConfig } from '#shared/config/schema.ts';
+import { validateRuntimeConfig as trustedAtSynth } from '#shared/config/validated-at-synth.ts';
 
 /** Every client file that loads: the shipped clients and the test fixtures (not the broken one). */
 const CLIENT_FILES = [
@@ -35,10 +37,18 @@ describe('the config a function runs with', () => {
     expect(runtimeClientConfig()).toEqual(JSON.parse(JSON.stringify(config)));
   });
 
-  it('It should refuse to start without a config, or with JSON that is not one', () => {
+  it('It should refuse to start without a config, or, run from source, with one that does not validate', () => {
     delete process.env.LEADSCORE_CLIENT_CONFIG;
     expect(() => runtimeClientConfig()).toThrow(/No client configuration/);
-    process.env.LEADSCORE_CLIENT_CONFIG = '[1, 2]';
-    expect(() => runtimeClientConfig()).toThrow(/not a client configuration/);
+    const config = JSON.parse(JSON.stringify(loadClientConfig('example')));
+    process.env.LEADSCORE_CLIENT_CONFIG = JSON.stringify({ ...config, retention: { eventDays: 'many' } });
+    expect(() => runtimeClientConfig()).toThrow(ConfigError);
+  });
+
+  it('It should, bundled, take the config synth validated as it is, and refuse what is not a config', () => {
+    const config = JSON.parse(JSON.stringify(loadClientConfig('example')));
+    expect(trustedAtSynth(config)).toBe(config);
+    expect(() => trustedAtSynth([1, 2])).toThrow(/not a client configuration/);
+    expect(() => trustedAtSynth(null)).toThrow(/not a client configuration/);
   });
 });
