@@ -24,7 +24,6 @@ import { routeFor } from '#shared/scoring/routing.ts';
 import type { ScoringEvent } from '#shared/scoring/types.ts';
 import { leadIdFor, normaliseEmail } from '#shared/store/identity.ts';
 import { LEAD_SK, toLeadItem } from '#shared/store/lead-item.ts';
-import { slicesOf } from '#shared/store/partition-scan.ts';
 import { ensureTable, tableNameFor } from '#shared/store/table-definition.ts';
 import { generateEvents } from './synthetic-events.ts';
 
@@ -120,9 +119,8 @@ export async function run(args: string[]): Promise<void> {
     let scannedEvents = 0;
     await Promise.all(
       Array.from({ length: segments }, async (_, segment) => {
-        for (const { scanSegment, totalSegments } of slicesOf(segment, segments))
-          for await (const page of current.repo.leadPartitions(scanSegment, totalSegments, undefined))
-            for (const partition of page.partitions) scannedEvents += partition.events.length;
+        for await (const page of current.repo.segmentPartitions(segment, segments))
+          for (const partition of page.partitions) scannedEvents += partition.events.length;
       }),
     );
     const scanSeconds = (performance.now() - scanStarted) / 1000;

@@ -7,7 +7,6 @@ import { type CompiledModel, compileModel } from '#shared/scoring/model.ts';
 import type { Classification, LeadState } from '#shared/scoring/types.ts';
 import { stateOf } from '#shared/store/lead-item.ts';
 import type { LeadRepository } from '#shared/store/lead-repository.ts';
-import { slicesOf } from '#shared/store/partition-scan.ts';
 import { scannedEventsOf } from './ingest.ts';
 import { modelRowOf, ruleInfoOf } from './model-data.ts';
 
@@ -109,50 +108,49 @@ export async function runBacktest(
   const topN = options.topMovers ?? 10;
 
   const worker = async (segment: number) => {
-    for (const { scanSegment, totalSegments } of slicesOf(segment, segments))
-      for await (const page of ctx.repo.leadPartitions(scanSegment, totalSegments, undefined)) {
-        for (const { lead: item, events: own } of page.partitions) {
-          if (item.kind !== 'lead' || item.mergedInto) continue;
-          const stored = stateOf(item);
-          const events = await scannedEventsOf(ctx.repo, item, own, stored.eventCount);
-          const currentState =
-            stored.modelVersion === ctx.model.version ? stored : replay(stored, events, ctx.model);
-          const candidateState = replay(stored, events, candidate);
-          const a = classify(currentState, ctx.model, now);
-          const b = classify(candidateState, candidate, now);
-          counts.leads++;
-          if (a.segment !== b.segment) {
-            counts.changedSegment++;
-            const key = `${a.segment}\u0000${b.segment}`;
-            moves.set(key, (moves.get(key) ?? 0) + 1);
-          }
-          if (a.grade !== b.grade) counts.changedGrade++;
-          if (mql) {
-            const wasMql = a.thresholds[mql.name]?.above === true;
-            const isMql = b.thresholds[mql.name]?.above === true;
-            if (isMql && !wasMql) counts.newMqls++;
-            if (wasMql && !isMql) counts.lostMqls++;
-          }
-          const delta = Math.abs(b.breakdown.total - a.breakdown.total);
-          if (delta >= 0.005) {
-            movers.push({
-              leadId: item.leadId,
-              email: item.email ?? null,
-              current: view(a),
-              candidate: view(b),
-              diff: diffOf(
-                pointsByLine(currentState, ctx.model, now),
-                pointsByLine(candidateState, candidate, now),
-              ),
-              delta,
-            });
-            movers.sort((x, y) => y.delta - x.delta || (x.leadId < y.leadId ? -1 : 1));
-            if (movers.length > topN) movers.length = topN;
-          }
-          rows.current.push(modelRowOf(currentState, ctx.model, now, item.createdAt));
-          rows.candidate.push(modelRowOf(candidateState, candidate, now, item.createdAt));
+    for await (const page of ctx.repo.segmentPartitions(segment, segments)) {
+      for (const { lead: item, events: own } of page.partitions) {
+        if (item.kind !== 'lead' || item.mergedInto) continue;
+        const stored = stateOf(item);
+        const events = await scannedEventsOf(ctx.repo, item, own, stored.eventCount);
+        const currentState =
+          stored.modelVersion === ctx.model.version ? stored : replay(stored, events, ctx.model);
+        const candidateState = replay(stored, events, candidate);
+        const a = classify(currentState, ctx.model, now);
+        const b = classify(candidateState, candidate, now);
+        counts.leads++;
+        if (a.segment !== b.segment) {
+          counts.changedSegment++;
+          const key = `${a.segment}\u0000${b.segment}`;
+          moves.set(key, (moves.get(key) ?? 0) + 1);
         }
+        if (a.grade !== b.grade) counts.changedGrade++;
+        if (mql) {
+          const wasMql = a.thresholds[mql.name]?.above === true;
+          const isMql = b.thresholds[mql.name]?.above === true;
+          if (isMql && !wasMql) counts.newMqls++;
+          if (wasMql && !isMql) counts.lostMqls++;
+        }
+        const delta = Math.abs(b.breakdown.total - a.breakdown.total);
+        if (delta >= 0.005) {
+          movers.push({
+            leadId: item.leadId,
+            email: item.email ?? null,
+            current: view(a),
+            candidate: view(b),
+            diff: diffOf(
+              pointsByLine(currentState, ctx.model, now),
+              pointsByLine(candidateState, candidate, now),
+            ),
+            delta,
+          });
+          movers.sort((x, y) => y.delta - x.delta || (x.leadId < y.leadId ? -1 : 1));
+          if (movers.length > topN) movers.length = topN;
+        }
+        rows.current.push(modelRowOf(currentState, ctx.model, now, item.createdAt));
+        rows.candidate.push(modelRowOf(candidateState, candidate, now, item.createdAt));
       }
+    }
   };
   await Promise.all(Array.from({ length: segments }, (_, segment) => worker(segment)));
 

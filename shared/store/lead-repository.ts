@@ -19,7 +19,7 @@ import {
   type RankedQuery,
 } from './lead-queries.ts';
 import { NOTIFICATION_LOG_PK_PREFIX, notificationLogKey } from './notification-keys.ts';
-import { type PartitionPage, scanPartitions } from './partition-scan.ts';
+import { type PartitionPage, scanPartitions, slicesOf } from './partition-scan.ts';
 import { dueDayPartitionKey, INDEXES } from './table-definition.ts';
 
 /** The stored form of an event (raw event kept for replay, explanation and audits). */
@@ -463,5 +463,11 @@ export class LeadRepository {
     limit?: number,
   ): AsyncGenerator<PartitionPage> {
     return scanPartitions(this.doc, this.tableName, segment, totalSegments, resumeKey, limit);
+  }
+
+  /** Worker `segment` of `segments`'s share of the table, whole partitions: its slices in turn. */
+  async *segmentPartitions(segment: number, segments: number): AsyncGenerator<PartitionPage> {
+    for (const { scanSegment, totalSegments } of slicesOf(segment, segments))
+      yield* this.leadPartitions(scanSegment, totalSegments, undefined);
   }
 }
