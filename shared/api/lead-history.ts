@@ -65,8 +65,9 @@ function markerAttributes(attributes: Record<string, unknown>) {
  * since the previous event, rule awards, fit and source points the profile moved, thresholds
  * crossed, lifecycle; `markersOmitted` counts the older ones), and the `thresholds` and `bands`
  * to draw as lines. The answer stays bounded for a lead with any number of events (a Lambda
- * answer may not pass 6 MB): at most 4,000 points (every k-th past that), 1,000 markers, each listing at most 20 attributes of at most
- * 200 characters (`attributesTrimmed` when it left something out).
+ * answer may not pass 6 MB): at most 4,000 points (every k-th past that) and 1,000 markers,
+ * each listing at most 20 attributes of at most 200 characters (`attributesTrimmed` when it
+ * left something out).
  * 400 names a bad `leadId` or query field; 404 an unknown or merged lead.
  */
 export async function getLeadHistory(
